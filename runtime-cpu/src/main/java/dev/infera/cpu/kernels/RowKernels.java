@@ -40,6 +40,18 @@ interface RowKernels {
         };
     }
 
-    /** Decodes rows {@code [firstRow, firstRow + numRows)} into {@code dst}, row i at {@code i * cols}. */
-    void decodeRows(int kind, MemorySegment w, long rowBytes, int cols, int firstRow, int numRows, float[] dst);
+    /**
+     * Decodes rows {@code [firstRow, firstRow + numRows)} into {@code dst}: row i starts at float
+     * {@code i * ld} ({@code ld >= cols}); floats {@code cols..ld} of each row are set to 0.
+     */
+    void decodeRows(int kind, MemorySegment w, long rowBytes, int cols, int firstRow, int numRows,
+            MemorySegment dst, int ld);
+
+    /**
+     * Batch-1 product: {@code y[yOffset + r - firstRow] = dot(row r, x)} for rows in
+     * {@code [firstRow, endRow)}, {@code x} holding {@code cols} floats; each weight block is decoded
+     * straight into the dot product.
+     */
+    void dotRows(int kind, MemorySegment w, long rowBytes, int cols, int firstRow, int endRow,
+            MemorySegment x, float[] y, int yOffset);
 }
