@@ -56,13 +56,13 @@ final class SpmTokenizer extends AbstractTokenizer {
     void encodeText(String text, boolean afterSpecial, IntList out) {
         byte[] raw = text.getBytes(StandardCharsets.UTF_8);
         boolean prefix = vocab.addSpacePrefix() && afterSpecial;
-        int spaces = prefix ? 1 : 0;
+        int spaces = 0;
         for (byte b : raw) {
             if (b == ' ') {
                 spaces++;
             }
         }
-        byte[] buf = new byte[raw.length + spaces * 2];
+        byte[] buf = new byte[raw.length + spaces * 2 + (prefix ? 3 : 0)];
         int len = 0;
         if (prefix) {
             System.arraycopy(ESCAPED_SPACE, 0, buf, 0, 3);

@@ -44,6 +44,18 @@ public final class TokenizerGguf {
     private TokenizerGguf() {
     }
 
+    /** The tokenizer stored in a GGUF file (a model or a vocabulary-only file). */
+    public static Tokenizer load(java.nio.file.Path ggufFile) {
+        return Tokenizers.fromVocabulary(read(ggufFile));
+    }
+
+    /** The vocabulary stored in a GGUF file. */
+    public static Vocabulary read(java.nio.file.Path ggufFile) {
+        try (dev.infera.core.gguf.GgufFile f = dev.infera.core.gguf.GgufFile.open(ggufFile)) {
+            return read(f.metadata());
+        }
+    }
+
     /** The tokenizer described by GGUF metadata. */
     public static Tokenizer load(GgufMetadata md) {
         return Tokenizers.fromVocabulary(read(md));
