@@ -25,7 +25,9 @@ import java.util.Optional;
  * the file size before it is used, so a truncated or corrupted file yields a {@link ModelFormatException}
  * naming the key or tensor and the byte offset, never an out-of-memory error from a forged length or an
  * out-of-bounds access. A tensor's bytes are checked to lie inside the file, not to make sense: damage in
- * weight data is harmless to the parser.
+ * weight data is harmless to the parser. A metadata key that appears twice with the same type and value
+ * (some older converters wrote {@code general.file_type} twice) is read once; twice with different
+ * values is an error.
  *
  * <p>Layout: magic "GGUF", version u32, tensor count u64, metadata count u64, the metadata (key string,
  * type u32, value), the tensor infos (name, rank u32, dims u64..., type u32, offset u64), padding to
@@ -87,8 +89,9 @@ public final class GgufFile implements AutoCloseable {
             long at = in.position();
             String key = in.string("metadata key #" + i);
             GgufValue value = readValue(in, "metadata key '" + key + "'");
-            if (kv.putIfAbsent(key, value) != null) {
-                throw in.error("duplicate metadata key '" + key + "'", at);
+            GgufValue earlier = kv.putIfAbsent(key, value);
+            if (earlier != null && !earlier.equals(value)) {
+                throw in.error("metadata key '" + key + "' appears twice with different values", at);
             }
         }
         this.metadata = new GgufMetadata(kv);
