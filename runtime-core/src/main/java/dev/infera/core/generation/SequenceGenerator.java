@@ -16,7 +16,7 @@ import java.util.Objects;
  * Generates the tokens of one request at a time on one backend: the prompt runs through the model in
  * chunks of at most {@code prefillChunkTokens} (only the last chunk's final row is sampled), then
  * each sampled token is fed back one step at a time until a stop token, the request's token limit,
- * the model's context length, or the listener ends the run.
+ * the model's context length, or the sink ends the run.
  *
  * <p>This is the direct path behind {@code infera generate}; the batching engine serves many requests
  * with the same parts (backend steps, {@link Sampler}, {@link StopConditions}) and must give the
@@ -57,13 +57,13 @@ public final class SequenceGenerator {
      *
      * @param promptTokenIds the prompt, already tokenized (with BOS when the model wants one); not empty
      * @param eosTokenIds    the model's end-of-sequence ids (ignored when the request says so)
-     * @param listener       receives every output token; may end the run
+     * @param sink       receives every output token; may end the run
      * @throws IllegalArgumentException when the prompt is empty, has an id outside the vocabulary, or
      *                                  leaves no room in the context for a generated token
      */
-    public TokenRun generate(int[] promptTokenIds, SamplingParams params, int[] eosTokenIds, TokenListener listener) {
+    public TokenRun generate(int[] promptTokenIds, SamplingParams params, int[] eosTokenIds, TokenSink sink) {
         Objects.requireNonNull(params, "params");
-        Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(sink, "sink");
         int promptLength = promptTokenIds.length;
         if (promptLength == 0) {
             throw new IllegalArgumentException("the prompt has no tokens (a model without BOS needs a non-empty prompt)");
@@ -104,9 +104,9 @@ public final class SequenceGenerator {
             generated[numGenerated++] = token;
             finish = stops.check(token, numGenerated);
             if (finish != FinishReason.STOP_TOKEN) {
-                FinishReason byListener = listener.onToken(token, sampler.lastLogprobs());
-                if (byListener != null) {
-                    finish = byListener;
+                FinishReason bySink = sink.onToken(token, sampler.lastLogprobs());
+                if (bySink != null) {
+                    finish = bySink;
                 } else if (finish == null && numGenerated == tokenBudget) {
                     finish = FinishReason.MAX_TOKENS;
                 }

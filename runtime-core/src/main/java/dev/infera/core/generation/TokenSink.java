@@ -5,7 +5,7 @@ import dev.infera.api.TokenLogprobs;
 
 /** Receives each generated token that belongs to the output (stop tokens are not passed on). */
 @FunctionalInterface
-public interface TokenListener {
+public interface TokenSink {
 
     /**
      * Called once per generated token, in order.
