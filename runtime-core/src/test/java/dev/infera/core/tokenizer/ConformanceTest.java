@@ -29,7 +29,7 @@ class ConformanceTest {
     @ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "bert-bge"})
     void vocabGgufFiles(String name) throws IOException {
         Path gguf = SharedModels.file("vocab/ggml-vocab-" + name + ".gguf");
-        Tokenizer t = TokenizerGguf.load(gguf);
+        Tokenizer t = name.equals("phi-3") ? TokenizerGguf.load(gguf) : TestTokenizers.byName(name);
         VocabTestFiles.assertConforms(name, t, Path.of(gguf + ".inp"), Path.of(gguf + ".out"));
     }
 
@@ -68,7 +68,7 @@ class ConformanceTest {
 
     @Test
     void llama3TiktokenFile() throws IOException {
-        Tokenizer t = Tokenizers.load(SharedModels.file("tokenizers/llama3/tokenizer.model"), null);
+        Tokenizer t = TestTokenizers.llama3();
         Path base = SharedModels.file("vocab/ggml-vocab-llama-bpe.gguf.inp");
         VocabTestFiles.assertConforms("llama-bpe (tiktoken)", t, base, Path.of(base.toString().replace(".inp", ".out")));
     }
@@ -76,21 +76,21 @@ class ConformanceTest {
     @ParameterizedTest
     @ValueSource(strings = {"qwen2", "deepseek-r1-qwen"})
     void qwen2VocabAndMerges(String name) throws IOException {
-        Tokenizer t = Tokenizers.load(SharedModels.file("tokenizers/qwen2"), null);
+        Tokenizer t = TestTokenizers.qwen2();
         Path inp = SharedModels.file("vocab/ggml-vocab-" + name + ".gguf.inp");
         VocabTestFiles.assertConforms(name + " (vocab.json)", t, inp, Path.of(inp.toString().replace(".inp", ".out")));
     }
 
     @Test
     void smollmTokenizerJson() throws IOException {
-        Tokenizer t = Tokenizers.load(SharedModels.file("tokenizers/smollm2/SmolLM2-135M-Instruct-Tokenizer.json"), null);
+        Tokenizer t = TestTokenizers.smollm2();
         Path inp = SharedModels.file("vocab/smollm-pr8609/ggml-vocab-smollm.gguf.inp");
         VocabTestFiles.assertConforms("smollm (tokenizer.json)", t, inp, Path.of(inp.toString().replace(".inp", ".out")));
     }
 
     @Test
     void smollm2ReferenceInputIds() throws IOException {
-        Tokenizer t = Tokenizers.load(SharedModels.file("tokenizers/smollm2/SmolLM2-135M-Instruct-Tokenizer.json"), null);
+        Tokenizer t = TestTokenizers.smollm2();
         Map<String, Object> ref = Json.asObject(Json.parse(SharedModels.file("reference/smollm2-135m-instruct/reference.json")), "ref");
         List<Object> prompts = Json.asArray(ref.get("prompts"), "prompts");
         assertThat(prompts).isNotEmpty();
@@ -106,8 +106,8 @@ class ConformanceTest {
 
     @Test
     void llama2cEncodeVectors() throws IOException {
-        Tokenizer llama2 = TokenizerGguf.load(SharedModels.file("vocab/ggml-vocab-llama-spm.gguf"));
-        Tokenizer tok512 = TokenizerGguf.load(SharedModels.file("stories260K.gguf"));
+        Tokenizer llama2 = TestTokenizers.llamaSpm();
+        Tokenizer tok512 = TestTokenizers.tok512();
         List<String> lines = Files.readAllLines(SharedModels.file("reference/tokenizer/llama2c_encode_vectors.tsv"), StandardCharsets.UTF_8);
         int total = 0;
         int passed = 0;
