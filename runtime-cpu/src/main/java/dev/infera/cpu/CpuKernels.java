@@ -2,6 +2,8 @@ package dev.infera.cpu;
 
 import dev.infera.cpu.kernels.MatMul;
 import dev.infera.cpu.kernels.ScalarMatMul;
+import dev.infera.cpu.kernels.SimdMatMul;
+import dev.infera.cpu.kernels.WorkerPool;
 import dev.infera.cpu.ops.AttentionKernel;
 import dev.infera.cpu.ops.ElementwiseOps;
 import dev.infera.cpu.ops.ScalarAttention;
@@ -22,6 +24,12 @@ public record CpuKernels(MatMul matMul, ElementwiseOps ops, AttentionKernel atte
         if (matMul == null || ops == null || attention == null) {
             throw new IllegalArgumentException("every kernel must be given");
         }
+    }
+
+    /** The fast set: {@link SimdMatMul} on the backend's pool and Vector API kernels, preferred species. */
+    public static CpuKernels simd(WorkerPool pool, int headDim) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED;
+        return vectorized(new SimdMatMul(pool, species), species, headDim);
     }
 
     /**

@@ -2,12 +2,11 @@ package dev.infera.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infera.core.backend.BackendContext;
 import dev.infera.core.model.LoadedModel;
 import dev.infera.core.testing.SharedModels;
-import dev.infera.cpu.kernels.ScalarMatMul;
 import java.util.Arrays;
 import java.util.List;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,8 +28,7 @@ class LlamaCppAgreementTest {
         assertThat(inputs).hasSize(200);
         try (LoadedModel model = LoadedModel.open(SharedModels.file(
                         "derived/stories260K-llamacpp/stories260K-" + type + ".gguf"));
-                CpuBackend backend = CpuBackend.withKernels(model.weights(), 2, pool -> CpuKernels.vectorized(
-                        new ScalarMatMul(), FloatVector.SPECIES_PREFERRED, model.config().headDim()))) {
+                CpuBackend backend = CpuBackend.create(new BackendContext(model.weights(), 2))) {
             PagedSequences seqs = new PagedSequences(backend, 16, 16, 11);
             int seq = seqs.newSequence();
             int agree = 0;

@@ -2,10 +2,9 @@ package dev.infera.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infera.core.backend.BackendContext;
 import dev.infera.core.model.LoadedModel;
 import dev.infera.core.testing.SharedModels;
-import dev.infera.cpu.kernels.ScalarMatMul;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,8 +36,7 @@ class Stories260KGoldenTest {
     static CpuBackend backend(String path) {
         return switch (path) {
             case "scalar" -> CpuBackend.scalarReference(model.weights());
-            case "simd" -> CpuBackend.withKernels(model.weights(), 2, pool -> CpuKernels.vectorized(
-                    new ScalarMatMul(), FloatVector.SPECIES_PREFERRED, model.config().headDim()));
+            case "simd" -> CpuBackend.create(new BackendContext(model.weights(), 2));
             default -> throw new IllegalArgumentException(path);
         };
     }
