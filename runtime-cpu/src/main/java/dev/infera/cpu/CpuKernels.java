@@ -8,8 +8,7 @@ import dev.infera.cpu.ops.AttentionKernel;
 import dev.infera.cpu.ops.ElementwiseOps;
 import dev.infera.cpu.ops.ScalarAttention;
 import dev.infera.cpu.ops.ScalarElementwiseOps;
-import dev.infera.cpu.ops.SimdAttention;
-import dev.infera.cpu.ops.SimdElementwiseOps;
+import dev.infera.cpu.ops.SimdKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -37,8 +36,8 @@ public record CpuKernels(MatMul matMul, ElementwiseOps ops, AttentionKernel atte
      * widest species no longer than a head, so short heads still run in full vectors.
      */
     public static CpuKernels vectorized(MatMul matMul, VectorSpecies<Float> species, int headDim) {
-        return new CpuKernels(matMul, new SimdElementwiseOps(species),
-                new SimdAttention(attentionSpecies(species, headDim)));
+        return new CpuKernels(matMul, SimdKernels.elementwise(species),
+                SimdKernels.attention(attentionSpecies(species, headDim)));
     }
 
     static VectorSpecies<Float> attentionSpecies(VectorSpecies<Float> preferred, int headDim) {
