@@ -11,8 +11,7 @@ import dev.infera.core.gguf.GgufTensorInfo;
 import dev.infera.core.gguf.GgufValue;
 import dev.infera.core.gguf.GgufValueType;
 import dev.infera.core.model.ModelArchitecture;
-import dev.infera.core.model.ModelConfig;
-import dev.infera.core.model.ModelTensor;
+import dev.infera.core.model.LoadedModel;
 import dev.infera.core.model.ModelWeights;
 import dev.infera.core.quant.Dequantize;
 import java.nio.file.Files;
@@ -46,10 +45,9 @@ class SynthWriterTest {
         return p;
     }
 
+    /** Loads the file through the model loader, which checks every tensor's name, type and shape. */
     private static ModelWeights load(GgufFile f) {
-        ModelConfig c = ModelConfig.fromMetadata(f.metadata());
-        return ModelWeights.load(c, name -> f.findTensor(name)
-                .map(t -> new ModelTensor(t.name(), t.type(), t.shape(), f.tensorData(t))).orElse(null));
+        return LoadedModel.of(f).weights();
     }
 
     private static double[] meanStd(float[] v) {
