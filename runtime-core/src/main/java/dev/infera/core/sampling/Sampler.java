@@ -12,21 +12,25 @@ import java.util.concurrent.ThreadLocalRandom;
  * token allocates nothing (unless log probabilities are requested: they are returned as objects).
  *
  * <p>Pipeline per token: copy the logits; apply the penalties; temperature 0 takes the argmax, lowest
- * id on ties, and draws no random number. Otherwise divide by the temperature, softmax (float, max
- * subtracted, every term divided by the float sum), draw one coin in [0, 1), and choose:
+ * id on ties, and draws no random number. Otherwise draw one coin in [0, 1) and, on the logits
+ * divided by the temperature:
  * <ul>
- *   <li>no filter: walk the cumulative distribution in token-id order until it exceeds the coin;</li>
- *   <li>filters: collect candidates above a floor (min-p's {@code minP * pmax}, or for top-p alone the
- *       bound {@code (1 - topP) / (n - 1)}, below which a token can never be in the nucleus, since all
- *       such tokens together hold less than {@code 1 - topP}); keep the top k with a bounded heap;
- *       take candidates most likely first from a max-heap only until their cumulative probability
- *       exceeds {@code topP} (times the mass that top-k and min-p left); then walk the kept tokens
- *       with the coin scaled by their total probability.</li>
+ *   <li>no filter, or top-p alone: softmax over the whole vocabulary (float, maximum subtracted, each
+ *       term divided by the float sum). Without top-p, walk the cumulative distribution in token-id
+ *       order until it exceeds the coin. With top-p, collect the tokens at or above
+ *       {@code (1 - topP) / (n - 1)} (a token below it can never be in the nucleus: all such tokens
+ *       together hold less than {@code 1 - topP}), take them most likely first from a max-heap only
+ *       until the cumulative probability exceeds {@code topP}, and walk that prefix with the coin
+ *       times its probability;</li>
+ *   <li>top-k and/or min-p: the k best logits come from a bounded heap (or a scan keeps the tokens
+ *       min-p allows); only these candidates get an exponential, as weights relative to the most
+ *       likely token, so no sum over the vocabulary is needed. Top-p then cuts the most-likely-first
+ *       run at {@code topP} times the candidates' total weight, and the coin walks the kept ones.</li>
  * </ul>
  * With only temperature and top-p set, this is arithmetic for arithmetic the sampler of llama2.c
  * (same generator, softmax, prefilter, most-likely-first order, cut and walk), so a seed reproduces
- * that program's published outputs. Ties in probability are ordered by lower token id, so the result
- * is deterministic. Temperatures so small that {@code logit / temperature} overflows act as greedy.
+ * that program's published outputs. Ties are ordered by lower token id, so the result is
+ * deterministic. Temperatures so small that {@code logit / temperature} overflows act as greedy.
  *
  * <p>The sampled token is recorded for the penalties automatically. Not thread-safe.
  */
@@ -139,6 +143,15 @@ public final class Sampler {
         if (max == Float.POSITIVE_INFINITY) {
             return argmax;
         }
+        float coin = random.nextFloat();
+        if (vocab == 1) {
+            return 0;
+        }
+        boolean topK = params.topK() > 0 && params.topK() < vocab;
+        boolean minP = params.minP() > 0f;
+        if (topK || minP) {
+            return drawFromCandidates(work, vocab, max, coin, topK, minP);
+        }
         float[] probs = workspace.probs;
         float sum = 0f;
         for (int i = 0; i < vocab; i++) {
@@ -149,43 +162,75 @@ public final class Sampler {
         for (int i = 0; i < vocab; i++) {
             probs[i] /= sum;
         }
-        float coin = random.nextFloat();
-        if (vocab == 1) {
-            return 0;
-        }
-        boolean topK = params.topK() > 0 && params.topK() < vocab;
-        boolean topP = params.topP() < 1f;
-        boolean minP = params.minP() > 0f;
-        if (!topK && !topP && !minP) {
+        float topP = params.topP();
+        if (topP >= 1f) {
             return walkProbabilities(probs, vocab, coin);
         }
-        float pmax = probs[argmax];
-        float floor = 0f;
-        if (minP) {
-            floor = params.minP() * pmax;
-        } else if (topP && !topK) {
-            floor = Math.min((1f - params.topP()) / (vocab - 1), pmax);
-        }
+        float floor = Math.min((1f - topP) / (vocab - 1), probs[argmax]);
+        int count = RankedKeys.gather(probs, vocab, floor, workspace.candidates);
+        return drawNucleus(workspace.candidates, count, topP, coin);
+    }
+
+    /**
+     * Top-k and/or min-p: only the candidates need an exponential. Weights are relative to the most
+     * likely token ({@code exp(logit / T - max)}, 1 for the top token), so min-p is a plain bound on
+     * the weight and no normalizing sum over the vocabulary is needed.
+     */
+    private int drawFromCandidates(float[] work, int vocab, float max, float coin, boolean topK, boolean minP) {
+        float temperature = params.temperature();
+        float minWeight = params.minP();
+        // A bound on logit / T - max a little below log(minP), so that rounding never drops a candidate;
+        // the exact test is on the weight.
+        float minScaled = minP ? (float) Math.log(minWeight) - 1e-3f : Float.NEGATIVE_INFINITY;
         long[] candidates = workspace.candidates;
-        int count = topK
-                ? RankedKeys.selectLargest(probs, vocab, params.topK(), floor, candidates)
-                : RankedKeys.gather(probs, vocab, floor, candidates);
-        if (!topP) {
-            return walkKeys(candidates, count, coin * sumOf(candidates, count));
-        }
-        float target = topK || minP ? params.topP() * sumOf(candidates, count) : params.topP();
+        int count = 0;
         if (topK) {
-            int kept = count;
-            float cumulative = 0f;
-            for (int i = 0; i < count; i++) {
-                cumulative += RankedKeys.value(candidates[i]);
-                if (cumulative > target) {
-                    kept = i + 1;
+            float logitFloor = minP ? (max + minScaled) * temperature : Float.NEGATIVE_INFINITY;
+            int selected = RankedKeys.selectLargest(work, vocab, params.topK(), logitFloor, candidates);
+            for (; count < selected; count++) {
+                long key = candidates[count];
+                float weight = (float) Math.exp(RankedKeys.value(key) / temperature - max);
+                if (weight < minWeight) {
                     break;
                 }
+                candidates[count] = RankedKeys.key(weight, RankedKeys.tokenId(key));
             }
-            return walkKeys(candidates, kept, coin * cumulative);
+        } else {
+            for (int i = 0; i < vocab; i++) {
+                float scaled = work[i] / temperature - max;
+                if (scaled >= minScaled) {
+                    float weight = (float) Math.exp(scaled);
+                    if (weight >= minWeight) {
+                        candidates[count++] = RankedKeys.key(weight, i);
+                    }
+                }
+            }
         }
+        float mass = sumOf(candidates, count);
+        float topP = params.topP();
+        if (topP >= 1f) {
+            return walkKeys(candidates, count, coin * mass);
+        }
+        if (!topK) {
+            return drawNucleus(candidates, count, topP * mass, coin);
+        }
+        int kept = count;
+        float cumulative = 0f;
+        for (int i = 0; i < count; i++) {
+            cumulative += RankedKeys.value(candidates[i]);
+            if (cumulative > topP * mass) {
+                kept = i + 1;
+                break;
+            }
+        }
+        return walkKeys(candidates, kept, coin * cumulative);
+    }
+
+    /**
+     * Takes candidates most likely first from a max-heap until their cumulative weight exceeds
+     * {@code target}, then walks that prefix with the coin scaled by its weight.
+     */
+    private int drawNucleus(long[] candidates, int count, float target, float coin) {
         long[] ranked = workspace.ranked;
         RankedKeys.heapifyMax(candidates, count);
         int kept = 0;

@@ -1,0 +1,68 @@
+package dev.infera.cpu.kernels;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Objects;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Makes a copy of a kernel class in which the vector species is a true constant.
+ *
+ * <p>The Vector API only compiles to SIMD instructions when the JIT can see the species as a
+ * constant; read from an ordinary instance field it falls back to boxed Java code that runs about
+ * fifty times slower. A {@code static final} species would be constant but fixed for the whole JVM,
+ * while the backend must take its species as a constructor argument (and tests run several). So each
+ * kernel class is written as a template whose {@code static final} species is read from the class
+ * data of a hidden class: this class defines one hidden copy of the template per species, and in each
+ * copy the species folds to a constant.
+ *
+ * <p>Template rules: a package-private top-level class in this package, with a public no-argument
+ * constructor, that implements the interface it is used through, and that does not use lambdas, enum
+ * switches or nested classes (a hidden copy cannot be named by other classes).
+ */
+final class SpeciesSpecializer {
+
+    private SpeciesSpecializer() {
+    }
+
+    /** A new instance of a hidden copy of {@code template} whose class data is {@code species}. */
+    static <T> T instantiate(Class<T> api, String template, VectorSpecies<Float> species) {
+        Objects.requireNonNull(species, "species");
+        byte[] bytes;
+        try (InputStream in = SpeciesSpecializer.class.getResourceAsStream(template + ".class")) {
+            if (in == null) {
+                throw new IllegalStateException("kernel template class " + template + " is missing from the classpath");
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read kernel template class " + template, e);
+        }
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, species, true);
+            Object instance = lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class)).invoke();
+            return api.cast(instance);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot specialise kernel template " + template + " for " + species, e);
+        }
+    }
+
+    /** The species a template copy was made for (call from the template's static initialiser). */
+    @SuppressWarnings("unchecked")
+    static VectorSpecies<Float> speciesOf(MethodHandles.Lookup templateLookup) {
+        try {
+            VectorSpecies<Float> s = MethodHandles.classData(templateLookup, java.lang.constant.ConstantDescs.DEFAULT_NAME,
+                    VectorSpecies.class);
+            if (s == null) {
+                throw new IllegalStateException(templateLookup.lookupClass().getName()
+                        + " is a kernel template: use it through SpeciesSpecializer, not directly");
+            }
+            return s;
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
