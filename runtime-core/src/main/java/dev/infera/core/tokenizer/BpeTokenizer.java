@@ -33,7 +33,7 @@ final class BpeTokenizer extends AbstractTokenizer {
 
     BpeTokenizer(Vocabulary vocab, Options options) {
         super(vocab, id -> options.byteLevel()
-                ? ByteLevel.decodeLenient(vocab.text(id))
+                ? renderByteLevel(vocab.text(id))
                 : vocab.text(id).replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8));
         this.options = options;
         int n = vocab.size();
@@ -58,22 +58,30 @@ final class BpeTokenizer extends AbstractTokenizer {
     private static MergeTable buildMergeTable(Vocabulary vocab) {
         int count = vocab.mergeCount();
         MergeTable table = new MergeTable(count);
+        String[] texts = new String[vocab.size()];
+        for (int id = 0; id < texts.length; id++) {
+            texts[id] = vocab.text(id);
+        }
+        TextIndex index = new TextIndex(texts);
         for (int rank = 0; rank < count; rank++) {
             String rule = vocab.merge(rank);
             int space = rule.indexOf(' ', 1);
             if (space < 0) {
                 throw new ModelFormatException("BPE merge rule " + rank + " has no space between its parts: '" + rule + "'");
             }
-            String left = rule.substring(0, space);
-            String right = rule.substring(space + 1);
-            int leftId = vocab.id(left);
-            int rightId = vocab.id(right);
-            int mergedId = vocab.id(left + right);
+            int leftId = index.find(rule, 0, space);
+            int rightId = index.find(rule, space + 1, rule.length());
+            int mergedId = index.find(rule, 0, space, space + 1, rule.length());
             if (leftId >= 0 && rightId >= 0 && mergedId >= 0) {
                 table.put(leftId, rightId, rank, mergedId);
             }
         }
         return table;
+    }
+
+    private static byte[] renderByteLevel(String text) {
+        byte[] raw = ByteLevel.decode(text);
+        return raw != null ? raw : ByteLevel.decodeLenient(text);
     }
 
     Options options() {
