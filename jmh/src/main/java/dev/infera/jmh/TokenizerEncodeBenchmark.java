@@ -82,12 +82,17 @@ public class TokenizerEncodeBenchmark {
         return tok.encode(text, false, false);
     }
 
-    /** Deterministic mixed text of about {@code chars} characters. */
+    /**
+     * Deterministic mixed text of about {@code chars} characters: frequent words, made-up words from
+     * random syllables (so the text is not just a few words repeated), numbers, code, other scripts.
+     */
     static String mixedText(int chars, long seed) {
         String[] words = {"the", "of", "and", "a", "to", "in", "is", "was", "that", "for", "it", "with", "as", "on",
             "tokenizer", "inference", "engine", "request", "batch", "memory", "model", "throughput", "latency",
             "Hello", "World", "It's", "we'll", "don't", "they've", "naïve", "café", "über", "résumé",
             "Москва", "данные", "東京", "数据", "トークン", "서울", "😀", "🦙", "🚀"};
+        String[] syllables = {"ka", "ri", "mon", "te", "sa", "lo", "ven", "dra", "qui", "bel", "tor", "ex", "ul", "ph",
+            "ing", "tion", "er", "ly", "ness", "pre", "un", "str", "zy", "ö", "ä", "é", "ст", "ра", "ни"};
         String[] glue = {" ", " ", " ", " ", " ", ", ", ". ", "; ", "\n", "\n\n", "  ", "\t", " (", ") ", ": ", "!", "?"};
         String[] code = {"for (int i = 0; i < n; i++) {\n    sum += x[i];\n}\n", "def f(x):\n    return x * 2\n",
             "{\"id\": 17, \"name\": \"llama\", \"ok\": true}\n", "    if (a != b) return -1;\n", "SELECT id FROM t WHERE x > 3;\n"};
@@ -99,6 +104,11 @@ public class TokenizerEncodeBenchmark {
                 sb.append(code[random.nextInt(code.length)]);
             } else if (kind < 4) {
                 sb.append(random.nextInt(100_000)).append(random.nextBoolean() ? "." + random.nextInt(100) : "");
+            } else if (kind < 16) {
+                int n = 1 + random.nextInt(4);
+                for (int k = 0; k < n; k++) {
+                    sb.append(syllables[random.nextInt(syllables.length)]);
+                }
             } else {
                 sb.append(words[random.nextInt(words.length)]);
             }
