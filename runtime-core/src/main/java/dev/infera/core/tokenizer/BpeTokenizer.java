@@ -84,10 +84,6 @@ final class BpeTokenizer extends AbstractTokenizer {
         return raw != null ? raw : ByteLevel.decodeLenient(text);
     }
 
-    Options options() {
-        return options;
-    }
-
     @Override
     boolean stripsFirstSpace() {
         return options.escapeSpaces() && vocab.addSpacePrefix();
