@@ -30,6 +30,7 @@ final class BpeTokenizer extends AbstractTokenizer {
     private final MergeTable merges;
     private final int[] byteSymbols;
     private final int[] byteFallback;
+    private final PieceCache cache = new PieceCache();
 
     BpeTokenizer(Vocabulary vocab, Options options) {
         super(vocab, id -> options.byteLevel()
@@ -109,6 +110,22 @@ final class BpeTokenizer extends AbstractTokenizer {
     }
 
     private void encodePiece(Scratch s, int len, IntList out) {
+        if (len > PieceCache.MAX_KEY_BYTES) {
+            mergePiece(s, len, out);
+            return;
+        }
+        int hash = PieceCache.hash(s.bytes, 0, len);
+        int[] cached = cache.get(s.bytes, 0, len, hash);
+        if (cached != null) {
+            out.addAll(cached);
+            return;
+        }
+        int mark = out.size();
+        mergePiece(s, len, out);
+        cache.put(s.bytes, 0, len, hash, out.tail(mark));
+    }
+
+    private void mergePiece(Scratch s, int len, IntList out) {
         byte[] buf = s.bytes;
         if (options.ignoreMerges()) {
             int whole = index.find(buf, 0, len);

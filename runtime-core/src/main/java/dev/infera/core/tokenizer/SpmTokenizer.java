@@ -24,6 +24,7 @@ final class SpmTokenizer extends AbstractTokenizer {
     private final float[] scores;
     private final int[] byteTokens;
     private final boolean chunkAtWordStarts;
+    private final PieceCache cache = new PieceCache();
 
     private static final int LINEAR_MAX_SYMBOLS = 48;
 
@@ -134,6 +135,22 @@ final class SpmTokenizer extends AbstractTokenizer {
         if (from >= to) {
             return;
         }
+        if (to - from > PieceCache.MAX_KEY_BYTES) {
+            mergeUncached(buf, from, to, symbols, out);
+            return;
+        }
+        int hash = PieceCache.hash(buf, from, to);
+        int[] cached = cache.get(buf, from, to, hash);
+        if (cached != null) {
+            out.addAll(cached);
+            return;
+        }
+        int mark = out.size();
+        mergeUncached(buf, from, to, symbols, out);
+        cache.put(buf, from, to, hash, out.tail(mark));
+    }
+
+    private void mergeUncached(byte[] buf, int from, int to, Symbols symbols, IntList out) {
         int[] start = symbols.start;
         int[] length = symbols.length;
         int count = 0;
