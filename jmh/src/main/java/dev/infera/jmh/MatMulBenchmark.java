@@ -30,6 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code flops} = 2 * rows * cols * batch per call, and {@code weightBytes} = bytes of the weight matrix
  * per call (every call reads the whole matrix once). Divide by 1e9 for GFLOP/s and GB/s.
  *
+ * <p>K-quant types (256-element blocks) cannot hold 576-column rows; for them the 576-column shapes
+ * are widened to 768 columns.
+ *
  * <p>So that batch-1 numbers measure memory, not cache, bandwidth, each trial cycles through enough
  * copies of the matrix to occupy at least {@code footprintMiB} of memory.
  */
@@ -78,7 +81,9 @@ public class MatMulBenchmark {
         GgmlType t = GgmlType.valueOf(type);
         String[] dims = shape.split("x");
         int rows = Integer.parseInt(dims[0]);
-        int cols = Integer.parseInt(dims[1]);
+        // K-quant rows hold whole 256-element blocks: 576 columns become 768 for them (the rates
+        // below are computed from the matrix actually used).
+        int cols = Math.ceilDiv(Integer.parseInt(dims[1]), t.blockSize()) * t.blockSize();
         arena = Arena.ofShared();
         MemorySegment first = quantizedRandom(t, rows, cols);
         int numCopies = (int) Math.max(1, Math.min(64, (footprintMiB << 20) / first.byteSize()));
