@@ -15,7 +15,11 @@ public final class Cli {
     public Cli(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        this.commands = List.of(new InspectCommand(), new BatchCommand());
+        this.commands = List.of(
+                new InspectCommand(),
+                new TokenizeCommand(),
+                new SynthCommand(),
+                new BatchCommand());
     }
 
     public int run(String[] args) {

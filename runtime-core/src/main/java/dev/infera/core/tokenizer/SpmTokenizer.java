@@ -23,6 +23,9 @@ final class SpmTokenizer extends AbstractTokenizer {
     private final BytesIndex index;
     private final float[] scores;
     private final int[] byteTokens;
+    private final boolean chunkAtWordStarts;
+
+    private static final int LINEAR_MAX_SYMBOLS = 48;
 
     SpmTokenizer(Vocabulary vocab) {
         super(vocab, id -> vocab.text(id).replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8));
@@ -37,6 +40,16 @@ final class SpmTokenizer extends AbstractTokenizer {
             scores[id] = vocab.score(id);
         }
         index = new BytesIndex(keys);
+        boolean chunk = true;
+        for (int id = 0; id < n && chunk; id++) {
+            if (keys[id] != null) {
+                String t = vocab.text(id);
+                for (int i = t.indexOf('\u2581', 1); i > 0 && chunk; i = t.indexOf('\u2581', i + 1)) {
+                    chunk = t.charAt(i - 1) == '\u2581';
+                }
+            }
+        }
+        chunkAtWordStarts = chunk;
         byteTokens = new int[256];
         for (int b = 0; b < 256; b++) {
             int id = vocab.id(String.format("<0x%02X>", b));
@@ -56,13 +69,13 @@ final class SpmTokenizer extends AbstractTokenizer {
     void encodeText(String text, boolean afterSpecial, IntList out) {
         byte[] raw = text.getBytes(StandardCharsets.UTF_8);
         boolean prefix = vocab.addSpacePrefix() && afterSpecial;
-        int spaces = prefix ? 1 : 0;
+        int spaces = 0;
         for (byte b : raw) {
             if (b == ' ') {
                 spaces++;
             }
         }
-        byte[] buf = new byte[raw.length + spaces * 2];
+        byte[] buf = new byte[raw.length + spaces * 2 + (prefix ? 3 : 0)];
         int len = 0;
         if (prefix) {
             System.arraycopy(ESCAPED_SPACE, 0, buf, 0, 3);
@@ -76,27 +89,59 @@ final class SpmTokenizer extends AbstractTokenizer {
                 buf[len++] = b;
             }
         }
-        merge(buf, len, out);
+        mergeChunks(buf, len, out);
     }
 
-    private void merge(byte[] buf, int len, IntList out) {
-        if (len == 0) {
+    /**
+     * Merges each chunk of the escaped text separately. When no vocabulary entry has a U+2581 right
+     * after another character, no merge can cross the start of a word, so the text is cut before every
+     * U+2581 that follows something else; the result is the same and each chunk is short.
+     */
+    private void mergeChunks(byte[] buf, int len, IntList out) {
+        if (!chunkAtWordStarts) {
+            merge(buf, 0, len, out);
             return;
         }
-        // Symbols: one per UTF-8 character, as a linked list over byte spans.
+        int from = 0;
+        for (int p = 3; p + 3 <= len; p++) {
+            if (isEscapedSpace(buf, p) && !isEscapedSpace(buf, p - 3)) {
+                merge(buf, from, p, out);
+                from = p;
+            }
+        }
+        merge(buf, from, len, out);
+    }
+
+    private static boolean isEscapedSpace(byte[] buf, int at) {
+        return buf[at] == ESCAPED_SPACE[0] && buf[at + 1] == ESCAPED_SPACE[1] && buf[at + 2] == ESCAPED_SPACE[2];
+    }
+
+    private void merge(byte[] buf, int from, int to, IntList out) {
+        if (from >= to) {
+            return;
+        }
+        int len = to - from;
         int[] start = new int[len];
         int[] length = new int[len];
-        int[] prev = new int[len];
-        int[] next = new int[len];
         int count = 0;
-        for (int at = 0; at < len; ) {
-            int n = Math.min(utf8Length(buf[at]), len - at);
+        for (int at = from; at < to; ) {
+            int n = Math.min(utf8Length(buf[at]), to - at);
             start[count] = at;
-            length[count] = n;
-            prev[count] = count - 1;
-            next[count] = at + n < len ? count + 1 : -1;
-            count++;
+            length[count++] = n;
             at += n;
+        }
+        if (count <= LINEAR_MAX_SYMBOLS) {
+            count = mergeLinear(buf, start, length, count);
+            for (int i = 0; i < count; i++) {
+                emit(buf, start[i], length[i], out);
+            }
+            return;
+        }
+        int[] prev = new int[count];
+        int[] next = new int[count];
+        for (int i = 0; i < count; i++) {
+            prev[i] = i - 1;
+            next[i] = i + 1 < count ? i + 1 : -1;
         }
         LongMinHeap heap = new LongMinHeap();
         for (int i = 1; i < count; i++) {
@@ -125,16 +170,55 @@ final class SpmTokenizer extends AbstractTokenizer {
             }
         }
         for (int i = 0; i != -1; i = next[i]) {
-            int id = index.find(buf, start[i], start[i] + length[i]);
-            if (id >= 0) {
-                out.add(id);
-            } else {
-                for (int k = start[i]; k < start[i] + length[i]; k++) {
-                    int byteId = byteTokens[buf[k] & 0xFF];
-                    if (byteId >= 0) {
-                        out.add(byteId);
-                    }
+            emit(buf, start[i], length[i], out);
+        }
+    }
+
+    /** Highest-score-first merging by repeated scans; for short chunks. Returns the new symbol count. */
+    private int mergeLinear(byte[] buf, int[] start, int[] length, int count) {
+        int[] pair = new int[Math.max(1, count)];
+        for (int i = 0; i + 1 < count; i++) {
+            pair[i] = index.find(buf, start[i], start[i + 1] + length[i + 1]);
+        }
+        while (count > 1) {
+            int at = -1;
+            float best = 0;
+            for (int i = 0; i + 1 < count; i++) {
+                int id = pair[i];
+                if (id >= 0 && (at < 0 || scores[id] > best)) {
+                    best = scores[id];
+                    at = i;
                 }
+            }
+            if (at < 0) {
+                break;
+            }
+            length[at] += length[at + 1];
+            int tail = count - at - 2;
+            System.arraycopy(start, at + 2, start, at + 1, tail);
+            System.arraycopy(length, at + 2, length, at + 1, tail);
+            System.arraycopy(pair, at + 2, pair, at + 1, Math.max(0, tail - 1));
+            count--;
+            if (at > 0) {
+                pair[at - 1] = index.find(buf, start[at - 1], start[at] + length[at]);
+            }
+            if (at + 1 < count) {
+                pair[at] = index.find(buf, start[at], start[at + 1] + length[at + 1]);
+            }
+        }
+        return count;
+    }
+
+    private void emit(byte[] buf, int from, int length, IntList out) {
+        int id = index.find(buf, from, from + length);
+        if (id >= 0) {
+            out.add(id);
+            return;
+        }
+        for (int k = from; k < from + length; k++) {
+            int byteId = byteTokens[buf[k] & 0xFF];
+            if (byteId >= 0) {
+                out.add(byteId);
             }
         }
     }

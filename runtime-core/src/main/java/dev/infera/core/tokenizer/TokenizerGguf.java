@@ -13,8 +13,9 @@ import java.util.Map;
  *
  * <p>Reading follows the reference runtime's defaults where keys are missing: SentencePiece
  * vocabularies get BOS 1, EOS 2, UNK 0, add BOS and a space prefix; WordPiece gets CLS 101 as BOS,
- * SEP 102, UNK 100, PAD 0, MASK 103; byte-level BPE gets BOS = EOS = 11 when in range. Ids out of range
- * keep the default. Writing emits every key needed to rebuild an identical tokenizer, so
+ * SEP 102, UNK 100, PAD 0, MASK 103; byte-level BPE gets none (the reference's leftover default of
+ * id 11 names an ordinary token in most BPE vocabularies, so it is not copied). Ids out of range keep
+ * the default. Writing emits every key needed to rebuild an identical tokenizer, so
  * {@code read(write(v))} gives back {@code v}.
  */
 public final class TokenizerGguf {
@@ -42,6 +43,18 @@ public final class TokenizerGguf {
     static final String STRIP_ACCENTS = "tokenizer.ggml.normalizer.strip_accents";
 
     private TokenizerGguf() {
+    }
+
+    /** The tokenizer stored in a GGUF file (a model or a vocabulary-only file). */
+    public static Tokenizer load(java.nio.file.Path ggufFile) {
+        return Tokenizers.fromVocabulary(read(ggufFile));
+    }
+
+    /** The vocabulary stored in a GGUF file. */
+    public static Vocabulary read(java.nio.file.Path ggufFile) {
+        try (dev.infera.core.gguf.GgufFile f = dev.infera.core.gguf.GgufFile.open(ggufFile)) {
+            return read(f.metadata());
+        }
     }
 
     /** The tokenizer described by GGUF metadata. */
@@ -87,7 +100,7 @@ public final class TokenizerGguf {
                 addSep = true;
             }
             case "gpt2" -> {
-                defaults = new SpecialTokenIds(11, 11, -1, -1, -1, -1, -1, -1);
+                defaults = SpecialTokenIds.NONE;
                 PreTokenizers.Config config = PreTokenizers.forName(pre == null ? "default" : pre);
                 addBos = config.addBos();
                 if (config.noBos()) {

@@ -32,7 +32,7 @@ public final class Tokenizers {
     }
 
     /**
-     * Loads a tokenizer from files: a Hugging Face {@code tokenizer.json}, a folder holding one (or
+     * Loads a tokenizer from files: a GGUF model or vocabulary file, a Hugging Face {@code tokenizer.json}, a folder holding one (or
      * {@code vocab.json} + {@code merges.txt}), or a tiktoken ranks file (such as Llama 3's
      * {@code tokenizer.model}).
      *
@@ -56,6 +56,10 @@ public final class Tokenizers {
             }
             if (!Files.isRegularFile(path)) {
                 throw new ModelFormatException("tokenizer file not found: " + path);
+            }
+            if (path.getFileName().toString().endsWith(".gguf")) {
+                Vocabulary v = TokenizerGguf.read(path);
+                return preOverride == null ? fromVocabulary(v) : fromVocabulary(v.toBuilder().pre(preOverride).build());
             }
             if (path.getFileName().toString().endsWith(".json")) {
                 return HfTokenizerJson.load(path, preOverride);

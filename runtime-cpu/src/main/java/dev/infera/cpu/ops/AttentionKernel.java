@@ -2,7 +2,7 @@ package dev.infera.cpu.ops;
 
 /**
  * Causal attention of one query head over one sequence's cached context, read through its block
- * table. {@link ScalarAttention} is the reference and {@link SimdAttention} the Vector API version;
+ * table. {@link ScalarAttention} is the reference and {@link SimdKernels#attention} the Vector API version;
  * both compute, in two passes,
  *
  * <pre>p = softmax(scale * q . K[j]) over j < contextLen;  out = sum_j p[j] * V[j]</pre>

@@ -60,7 +60,7 @@ class AttentionKernelTest {
             float[] simdOut = new float[headDim + 2];
             new ScalarAttention().attendHead(q, 1, cache, layer, kvHead, table, contextLen, scale, scratch,
                     scalarOut, 2);
-            new SimdAttention(species).attendHead(q, 1, cache, layer, kvHead, table, contextLen, scale, scratch,
+            SimdKernels.attention(species).attendHead(q, 1, cache, layer, kvHead, table, contextLen, scale, scratch,
                     simdOut, 2);
             for (int d = 0; d < headDim; d++) {
                 assertThat((double) scalarOut[2 + d]).isCloseTo(expected[d], org.assertj.core.data.Offset.offset(1e-5));
