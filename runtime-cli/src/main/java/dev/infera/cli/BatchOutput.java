@@ -70,12 +70,18 @@ final class BatchOutput implements AutoCloseable {
         return new BatchOutput(w, done, discarded);
     }
 
-    /** The id key of an output line, or null when the line is not a JSON object with an id. */
+    /**
+     * The key of an output line: its id's compact JSON, or {@code line:N} for an error record that
+     * names only an input line; null when the line is not such a JSON object.
+     */
     private static String idOf(String line) {
         try {
             Object parsed = Json.parse(line);
             if (parsed instanceof Map<?, ?> m && m.containsKey("id")) {
                 return Json.write(m.get("id"));
+            }
+            if (parsed instanceof Map<?, ?> m && m.get("line") instanceof Long n) {
+                return lineKey(n.intValue());
             }
             return null;
         } catch (RuntimeException e) {
@@ -83,7 +89,12 @@ final class BatchOutput implements AutoCloseable {
         }
     }
 
-    /** Ids (as {@link BatchLine#idKey()}) already written by an earlier run. */
+    /** The key under which an error record without an id marks input line {@code lineNumber} done. */
+    static String lineKey(int lineNumber) {
+        return "line:" + lineNumber;
+    }
+
+    /** Ids (as {@link BatchLine#idKey()}) and {@link #lineKey}s already written by an earlier run. */
     Set<String> doneIds() {
         return doneIds;
     }
