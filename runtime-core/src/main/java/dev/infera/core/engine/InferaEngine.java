@@ -83,7 +83,7 @@ public final class InferaEngine implements InferenceEngine {
             this.samplingWorkspace = new SamplingWorkspace(parts.vocabSize());
             this.queueSlots = new Semaphore(config.maxQueuedRequests());
             this.loop = new EngineLoop(scheduler, parts.backend(), layout, parts.vocabSize(), queueSlots, counters,
-                    this::closeResources);
+                    this::refuseNewRequests, this::closeResources);
             log.info("engine starting: {}; KV cache {} blocks x {} tokens = {} tokens ({} MiB); maxBatchTokens {}, "
                     + "maxRunningRequests {}, prefix caching {}, {} scheduling", parts.description(), numKvBlocks,
                     config.blockSize(), maxKvTokens, layout.totalBytes() >> 20, config.maxBatchTokens(),
@@ -102,6 +102,16 @@ public final class InferaEngine implements InferenceEngine {
             this.callbackExecutor = ownedExecutor;
         }
         this.engineThread = Thread.ofPlatform().name("infera-engine").daemon(true).start(loop);
+    }
+
+    /** Marks the engine closed (also when its thread dies), so no submission can reach the inbox after it. */
+    private void refuseNewRequests() {
+        closeLock.writeLock().lock();
+        try {
+            closed = true;
+        } finally {
+            closeLock.writeLock().unlock();
+        }
     }
 
     private void closeResources() {

@@ -325,6 +325,24 @@ class EngineTest {
     }
 
     @Test
+    void anErrorThatKillsTheEngineThreadFailsEverythingAndClosesTheEngine() throws Exception {
+        FakeBackend backend = new FakeBackend(V);
+        backend.failWhen(b -> {
+            throw new AssertionError("fatal backend bug");
+        });
+        InferaEngine engine = TestEngines.start(backend, new TestEngines.Settings());
+        RecordingListener l = new RecordingListener();
+        RequestHandle h = engine.submit(greedy(prompt(4, 1), 3), l);
+        assertThatThrownBy(() -> h.result().get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(EngineClosedException.class).hasRootCauseMessage("fatal backend bug");
+        assertThat(l.ended.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(l.errors.get()).isEqualTo(1);
+        await(backend::isClosed);
+        assertThatThrownBy(() -> engine.generate(greedy(prompt(3, 1), 2))).isInstanceOf(EngineClosedException.class);
+        engine.close();
+    }
+
+    @Test
     void idleEngineDoesNotSpin() throws Exception {
         try (InferaEngine engine = TestEngines.start(new FakeBackend(V), new TestEngines.Settings())) {
             engine.generate(greedy(prompt(5, 1), 3)).get(10, TimeUnit.SECONDS);
