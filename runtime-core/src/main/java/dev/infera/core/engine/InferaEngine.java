@@ -185,7 +185,7 @@ public final class InferaEngine implements InferenceEngine {
         int maxNew = Math.max(1, Math.min(params.maxTokens(), parts.contextLength() - prompt.length));
         EngineRequest r = new EngineRequest(nextId.incrementAndGet(), prompt, request, maxNew,
                 new Sampler(params, samplingWorkspace), new StopConditions(params, parts.eosTokenIds()),
-                parts.tokenizer().newDetokenizer(), now, deadline, listener,
+                parts.tokenizer().newDetokenizer(), parts.tokenizer().vocabSize(), now, deadline, listener,
                 new CallbackDispatcher(callbackExecutor), loop::requestCancel);
         r.result().whenComplete((result, error) -> requestFinished());
         return r;

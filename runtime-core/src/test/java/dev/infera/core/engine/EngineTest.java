@@ -343,6 +343,19 @@ class EngineTest {
     }
 
     @Test
+    void idsBeyondTheTokenizersVocabularyCarryNoText() throws Exception {
+        int modelVocab = V + 40;
+        try (InferaEngine engine = TestEngines.start(new FakeBackend(modelVocab), new TestEngines.Settings(), modelVocab)) {
+            int[] p = prompt(6, 9);
+            int[] ids = FakeBackend.expected(p, 60, modelVocab);
+            GenerationResult r = engine.generate(greedy(p, 60)).get(10, TimeUnit.SECONDS);
+            assertThat(r.tokenIds()).containsExactly(IntStream.of(ids).boxed().toArray(Integer[]::new));
+            assertThat(IntStream.of(ids).anyMatch(id -> id >= V)).isTrue();
+            assertThat(r.text()).isEqualTo(TOK.decode(IntStream.of(ids).filter(id -> id < V).toArray()));
+        }
+    }
+
+    @Test
     void idleEngineDoesNotSpin() throws Exception {
         try (InferaEngine engine = TestEngines.start(new FakeBackend(V), new TestEngines.Settings())) {
             engine.generate(greedy(prompt(5, 1), 3)).get(10, TimeUnit.SECONDS);
