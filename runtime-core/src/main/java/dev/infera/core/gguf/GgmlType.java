@@ -91,6 +91,26 @@ public enum GgmlType {
         return blocks * bytesPerBlock;
     }
 
+    /**
+     * Describes an id that {@link #byId} does not know, naming the type GGML once used it for, so an
+     * error can say "Q4_2 (removed)" instead of only a number.
+     */
+    public static String describeUnknownId(int id) {
+        String removed = switch (id) {
+            case 4 -> "Q4_2";
+            case 5 -> "Q4_3";
+            case 31 -> "Q4_0_4_4";
+            case 32 -> "Q4_0_4_8";
+            case 33 -> "Q4_0_8_8";
+            case 36 -> "IQ4_NL_4_4";
+            case 37 -> "IQ4_NL_4_8";
+            case 38 -> "IQ4_NL_8_8";
+            default -> null;
+        };
+        String n = Integer.toUnsignedString(id);
+        return removed == null ? n : n + " (" + removed + ", removed from GGML; re-convert the model)";
+    }
+
     /** The type for an id, or null when the id names no type (removed or unknown). */
     public static GgmlType byId(long id) {
         return id >= 0 && id < BY_ID.length ? BY_ID[(int) id] : null;

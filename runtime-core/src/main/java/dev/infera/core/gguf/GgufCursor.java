@@ -99,15 +99,36 @@ final class GgufCursor {
     }
 
     String string(String context) {
+        return string(context, -1);
+    }
+
+    /**
+     * Reads a string; {@code index >= 0} marks element {@code index} of the array {@code context}. The
+     * element's name is built only for an error, as vocabularies hold hundreds of thousands of strings.
+     */
+    String string(String context, long index) {
         long at = position;
-        long len = u64(context + " length");
-        if (len < 0 || len > remaining() || len > Integer.MAX_VALUE - 16) {
-            throw error(context + " length " + Long.toUnsignedString(len) + " exceeds the " + remaining()
-                    + " bytes that remain", at);
+        if (remaining() < 8) {
+            need(8, elementName(context, index) + " length");
         }
-        long start = need(len, context);
+        long len = segment.get(LONG, position);
+        if (len < 0 || len > remaining() - 8 || len > Integer.MAX_VALUE - 16) {
+            throw error(elementName(context, index) + " length " + Long.toUnsignedString(len) + " exceeds the "
+                    + (remaining() - 8) + " bytes that remain", at);
+        }
+        position += 8;
+        if (len == 0) {
+            return "";
+        }
+        byte[] utf8 = new byte[(int) len];
+        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, position, utf8, 0, (int) len);
+        position += len;
         // Malformed UTF-8 (which valid files do not contain) decodes to U+FFFD instead of failing.
-        return new String(segment.asSlice(start, len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        return new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    private static String elementName(String context, long index) {
+        return index < 0 ? context : context + "[" + index + "]";
     }
 
     byte[] bytes(long len, String context) {

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -25,7 +26,9 @@ import java.util.Optional;
  * the file size before it is used, so a truncated or corrupted file yields a {@link ModelFormatException}
  * naming the key or tensor and the byte offset, never an out-of-memory error from a forged length or an
  * out-of-bounds access. A tensor's bytes are checked to lie inside the file, not to make sense: damage in
- * weight data is harmless to the parser.
+ * weight data is harmless to the parser. A metadata key that appears twice with the same type and value
+ * (some older converters wrote {@code general.file_type} twice) is read once; twice with different
+ * values is an error.
  *
  * <p>Layout: magic "GGUF", version u32, tensor count u64, metadata count u64, the metadata (key string,
  * type u32, value), the tensor infos (name, rank u32, dims u64..., type u32, offset u64), padding to
@@ -87,16 +90,18 @@ public final class GgufFile implements AutoCloseable {
             long at = in.position();
             String key = in.string("metadata key #" + i);
             GgufValue value = readValue(in, "metadata key '" + key + "'");
-            if (kv.putIfAbsent(key, value) != null) {
-                throw in.error("duplicate metadata key '" + key + "'", at);
+            GgufValue earlier = kv.putIfAbsent(key, value);
+            if (earlier != null && !earlier.equals(value)) {
+                throw in.error("metadata key '" + key + "' appears twice with different values", at);
             }
         }
         this.metadata = new GgufMetadata(kv);
         this.alignment = readAlignment(in);
 
-        List<GgufTensorInfo> infos = new ArrayList<>((int) tensorCount);
+        int capacity = (int) Math.min(tensorCount, 1 << 16);
+        List<GgufTensorInfo> infos = new ArrayList<>(capacity);
         Map<String, GgufTensorInfo> byName = new LinkedHashMap<>();
-        List<Long> infoOffsets = new ArrayList<>((int) tensorCount);
+        List<Long> infoOffsets = new ArrayList<>(capacity);
         for (long i = 0; i < tensorCount; i++) {
             long at = in.position();
             GgufTensorInfo t = readTensorInfo(in, i);
@@ -111,7 +116,8 @@ public final class GgufFile implements AutoCloseable {
         long dataBytes = file.byteSize() - dataOffset;
         for (int i = 0; i < infos.size(); i++) {
             GgufTensorInfo t = infos.get(i);
-            if (t.byteSize() > 0 && (dataBytes < 0 || t.offset() > dataBytes - t.byteSize())) {
+            // Checked for empty tensors too: their slice must still start inside the file.
+            if (dataBytes < 0 || t.offset() > dataBytes - t.byteSize()) {
                 throw in.error("tensor '" + t.name() + "' data [" + t.offset() + ", +" + t.byteSize()
                         + ") lies beyond the end of the file (data section starts at " + dataOffset + ", file is "
                         + file.byteSize() + " bytes)", infoOffsets.get(i));
@@ -123,6 +129,9 @@ public final class GgufFile implements AutoCloseable {
 
     /** Memory-maps and parses a GGUF file. */
     public static GgufFile open(Path path) {
+        if (Files.isDirectory(path)) {
+            throw new ModelFormatException(path + " is a directory, not a GGUF file");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
@@ -244,7 +253,7 @@ public final class GgufFile implements AutoCloseable {
             case STRING -> {
                 String[] a = new String[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = in.string(context + "[" + i + "]");
+                    a[i] = in.string(context, i);
                 }
                 yield a;
             }
@@ -298,7 +307,7 @@ public final class GgufFile implements AutoCloseable {
         int typeId = in.u32(ctx + " type");
         GgmlType type = GgmlType.byId(Integer.toUnsignedLong(typeId));
         if (type == null) {
-            throw in.error(ctx + " has unknown tensor type id " + Integer.toUnsignedString(typeId), typeAt);
+            throw in.error(ctx + " has unknown tensor type id " + GgmlType.describeUnknownId(typeId), typeAt);
         }
         if (shape[0] % type.blockSize() != 0) {
             throw in.error(ctx + " of type " + type + " has row length " + shape[0]

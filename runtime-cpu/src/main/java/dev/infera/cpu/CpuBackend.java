@@ -1,0 +1,116 @@
+package dev.infera.cpu;
+
+import dev.infera.core.backend.BackendContext;
+import dev.infera.core.backend.ExecutionBackend;
+import dev.infera.core.backend.KvCacheLayout;
+import dev.infera.core.backend.StepBatch;
+import dev.infera.core.backend.StepResult;
+import dev.infera.core.model.ModelConfig;
+import dev.infera.core.model.ModelWeights;
+import dev.infera.cpu.kernels.WorkerPool;
+import dev.infera.cpu.ops.PagedKvCache;
+import java.util.function.Function;
+
+/**
+ * The CPU {@link ExecutionBackend}: runs a Llama-family model over {@link StepBatch}es on its own
+ * worker threads (never the common ForkJoinPool), with its KV cache in one native allocation
+ * ({@link PagedKvCache}, F32). It owns the pool, the cache and the activation scratch, and frees
+ * them on {@link #close()}. One thread calls it at a time (the engine thread).
+ */
+public final class CpuBackend implements ExecutionBackend {
+
+    private final ModelConfig config;
+    private final WorkerPool pool;
+    private final ForwardPass forward;
+    private PagedKvCache cache;
+    private boolean closed;
+
+    private CpuBackend(ModelWeights weights, int numThreads, Function<WorkerPool, CpuKernels> kernels) {
+        this.config = weights.config();
+        CpuModel model = new CpuModel(weights);
+        this.pool = new WorkerPool(numThreads);
+        try {
+            this.forward = new ForwardPass(model, kernels.apply(pool), pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /** The fast backend: Vector API kernels on {@code context.numThreads()} threads. */
+    public static CpuBackend create(BackendContext context) {
+        return new CpuBackend(context.weights(), context.numThreads(),
+                pool -> CpuKernels.simd(pool, context.config().headDim()));
+    }
+
+    /** A backend with the given kernels, built on its pool (for cross-checks and benchmarks). */
+    public static CpuBackend withKernels(ModelWeights weights, int numThreads, Function<WorkerPool, CpuKernels> kernels) {
+        return new CpuBackend(weights, numThreads, kernels);
+    }
+
+    /** The all-scalar reference backend, single-threaded. */
+    public static CpuBackend scalarReference(ModelWeights weights) {
+        return new CpuBackend(weights, 1, pool -> CpuKernels.scalarReference());
+    }
+
+    @Override
+    public long kvCacheBytesPerBlock(int blockSize) {
+        if (blockSize < 1) {
+            throw new IllegalArgumentException("blockSize must be at least 1 token, got " + blockSize);
+        }
+        return KvCacheLayout.bytesPerBlock(config, blockSize, Float.BYTES);
+    }
+
+    @Override
+    public KvCacheLayout allocateKvCache(int numBlocks, int blockSize) {
+        ensureOpen();
+        KvCacheLayout layout = KvCacheLayout.forModel(config, numBlocks, blockSize, Float.BYTES);
+        if (cache != null) {
+            cache.close();
+            cache = null;
+        }
+        cache = new PagedKvCache(layout);
+        return layout;
+    }
+
+    @Override
+    public StepResult execute(StepBatch batch) {
+        ensureOpen();
+        if (cache == null) {
+            throw new IllegalStateException("no KV cache: call allocateKvCache before execute");
+        }
+        if (!batch.kvLayout().equals(cache.layout())) {
+            throw new IllegalArgumentException("the batch was built for KV layout " + batch.kvLayout()
+                    + ", but this backend's cache is " + cache.layout());
+        }
+        int vocab = config.vocabSize();
+        for (int t = 0; t < batch.numTokens(); t++) {
+            int id = batch.tokenId(t);
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("token id " + id + " at row " + t
+                        + " is outside the vocabulary 0.." + (vocab - 1));
+            }
+        }
+        float[] logits = forward.run(batch, cache);
+        return new StepResult(logits, batch.numSampleRows(), vocab);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the CPU backend is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pool.close();
+        if (cache != null) {
+            cache.close();
+            cache = null;
+        }
+    }
+}
