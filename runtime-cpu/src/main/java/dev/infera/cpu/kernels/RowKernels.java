@@ -1,12 +1,11 @@
 package dev.infera.cpu.kernels;
 
 import dev.infera.core.gguf.GgmlType;
-import java.lang.foreign.MemorySegment;
 
 /**
- * Per-species SIMD kernels over the rows of one weight matrix (implemented by the
- * {@code QuantRowKernels} template, see {@link SpeciesSpecializer}). Types are passed as the
- * {@code KIND_*} codes, since a template cannot switch over an enum.
+ * The weight types the SIMD row kernels ({@link RowDecoder}, {@link RowDots}) handle, as int codes:
+ * the kernels are hidden-class templates (see {@link SpeciesSpecializer}), which cannot switch over
+ * an enum.
  */
 interface RowKernels {
 
@@ -39,19 +38,4 @@ interface RowKernels {
             default -> -1;
         };
     }
-
-    /**
-     * Decodes rows {@code [firstRow, firstRow + numRows)} into {@code dst}: row i starts at float
-     * {@code i * ld} ({@code ld >= cols}); floats {@code cols..ld} of each row are set to 0.
-     */
-    void decodeRows(int kind, MemorySegment w, long rowBytes, int cols, int firstRow, int numRows,
-            MemorySegment dst, int ld);
-
-    /**
-     * Batch-1 product: {@code y[yOffset + r - firstRow] = dot(row r, x)} for rows in
-     * {@code [firstRow, endRow)}, {@code x} holding {@code cols} floats; each weight block is decoded
-     * straight into the dot product.
-     */
-    void dotRows(int kind, MemorySegment w, long rowBytes, int cols, int firstRow, int endRow,
-            MemorySegment x, float[] y, int yOffset);
 }
