@@ -34,36 +34,122 @@ import jdk.incubator.vector.VectorSpecies;
  * compiled method grows past its node budget, and a helper that takes a vector but is not inlined
  * boxes it on every call.
  */
-final class QuantDecodeKernels implements RowDecoder {
+final class QuantDecodeKernels {
 
     private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
 
-    QuantDecodeKernels() {
+    private QuantDecodeKernels() {
     }
 
-    @Override
-    public void decodeRows(int kind, MemorySegment w, long rowBytes, int cols, int firstRow, int numRows,
-            MemorySegment dst, int ld) {
-        for (int i = 0; i < numRows; i++) {
-            long off = (firstRow + i) * rowBytes;
+    // Entry points, one per type, looked up by name (see RowKernels): each decodes a run of
+    // rows with one type's walker, so each type compiles on its own. Row i of the run starts at float
+    // i * ld of dst; floats cols..ld of each row are zeroed.
+
+    static void f32Rows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
             long at = 4L * i * ld;
-            switch (kind) {
-                case KIND_F32 -> f32(w, off, cols, dst, at);
-                case KIND_F16 -> f16Row(w, off, cols, dst, at);
-                case KIND_BF16 -> bf16(w, off, cols, dst, at);
-                case KIND_Q8_0 -> q8_0(w, off, cols, dst, at);
-                case KIND_Q4_0, KIND_Q4_1 -> q4(kind == KIND_Q4_1, w, off, cols, dst, at);
-                case KIND_Q5_0, KIND_Q5_1 -> q5(kind == KIND_Q5_1, w, off, cols, dst, at);
-                case KIND_Q4_K, KIND_Q5_K -> q45K(kind == KIND_Q5_K, w, off, cols, dst, at);
-                case KIND_Q6_K -> q6K(w, off, cols, dst, at);
-                default -> throw new IllegalArgumentException("no SIMD decoder for type kind " + kind);
-            }
-            for (int c = cols; c < ld; c++) {
-                dst.set(FLOAT_LE, at + 4L * c, 0f);
-            }
+            f32(w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void f16Rows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            f16Row(w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void bf16Rows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            bf16(w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void q8_0Rows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            q8_0(w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void q4_0Rows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            q4(false, w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void q4_1Rows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            q4(true, w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void q5_0Rows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            q5(false, w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void q5_1Rows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            q5(true, w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void q4_KRows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            q45K(false, w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void q5_KRows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            q45K(true, w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    static void q6_KRows(MemorySegment w, long rowBytes, int cols, int first, int count, MemorySegment dst, int ld) {
+        for (int i = 0; i < count; i++) {
+            long off = (first + i) * rowBytes;
+            long at = 4L * i * ld;
+            q6K(w, off, cols, dst, at);
+            padWithZeros(dst, at, cols, ld);
+        }
+    }
+
+    private static void padWithZeros(MemorySegment dst, long at, int cols, int ld) {
+        for (int c = cols; c < ld; c++) {
+            dst.set(FLOAT_LE, at + 4L * c, 0f);
         }
     }
 
@@ -159,7 +245,7 @@ final class QuantDecodeKernels implements RowDecoder {
         }
     }
 
-    // Q4_K / Q5_K: see QuantDotKernels.q45K for the layout. One 16-element group per iteration.
+    // Q4_K / Q5_K: see QuantDotKernels.q45K for the layout. One sub-block (two groups) per iteration.
     private static void q45K(boolean five, MemorySegment w, long off, int cols, MemorySegment dst, long at) {
         int blockBytes = five ? 176 : 144;
         long qsAt = five ? 48 : 16;
@@ -169,31 +255,43 @@ final class QuantDecodeKernels implements RowDecoder {
             int s0 = w.get(INT_LE, off + 4);
             int s1 = w.get(INT_LE, off + 8);
             int s2 = w.get(INT_LE, off + 12);
-            for (int g = 0; g < 16; g++) {
-                int j = g >> 1;
-                int half = g & 1;
+            ByteVector h0 = bytes(w, off + 16);
+            ByteVector h1 = bytes(w, off + 32);
+            for (int j = 0; j < 8; j++) {
                 int sm = scaleMinK(s0, s1, s2, j);
-                ByteVector q = nibbles(bytes(w, off + qsAt + 32 * (j >> 1) + 16 * half), 4 * (j & 1));
+                float scale = d * (sm & 0xFF);
+                float offset = -(dmin * (sm >>> 8));
+                long q = off + qsAt + 32 * (j >> 1);
+                ByteVector q0 = nibbles(bytes(w, q), 4 * (j & 1));
+                ByteVector q1 = nibbles(bytes(w, q + 16), 4 * (j & 1));
                 if (five) {
-                    q = withFifthBit(q, bytes(w, off + 16 + 16 * half), j);
+                    q0 = withFifthBit(q0, h0, j);
+                    q1 = withFifthBit(q1, h1, j);
                 }
-                put16(q, d * (sm & 0xFF), -(dmin * (sm >>> 8)), dst, at + 4L * (c + 16 * g));
+                long o = at + 4L * (c + 32 * j);
+                put16(q0, scale, offset, dst, o);
+                put16(q1, scale, offset, dst, o + 64);
             }
         }
     }
 
-    // Q6_K: see QuantDotKernels.q6K for the layout. One 16-element group per iteration.
+    // Q6_K: see QuantDotKernels.q6K for the layout. Both slices of a (half, quarter) per iteration.
     private static void q6K(MemorySegment w, long off, int cols, MemorySegment dst, long at) {
         for (int c = 0; c < cols; c += 256, off += 210) {
             float d = f16(w, off + 208);
-            for (int j = 0; j < 16; j++) {
-                int half = j >> 3;
-                int quarter = (j & 7) >> 1;
-                int slice = j & 1;
-                ByteVector low = nibbles(bytes(w, off + 64 * half + 32 * (quarter & 1) + 16 * slice), 4 * (quarter >> 1));
-                ByteVector high = twoBitsToFour(bytes(w, off + 128 + 32 * half + 16 * slice), 2 * quarter);
-                float scale = d * s8(w, off + 192 + j);
-                put16(low.or(high), scale, -32 * scale, dst, at + 4L * (c + 16 * j));
+            for (int p = 0; p < 8; p++) {
+                int half = p >> 2;
+                int quarter = p & 3;
+                long ql = off + 64 * half + 32 * (quarter & 1);
+                long qh = off + 128 + 32 * half;
+                int nibbleShift = 4 * (quarter >> 1);
+                ByteVector q0 = nibbles(bytes(w, ql), nibbleShift).or(twoBitsToFour(bytes(w, qh), 2 * quarter));
+                ByteVector q1 = nibbles(bytes(w, ql + 16), nibbleShift).or(twoBitsToFour(bytes(w, qh + 16), 2 * quarter));
+                float sc0 = d * s8(w, off + 192 + 2 * p);
+                float sc1 = d * s8(w, off + 193 + 2 * p);
+                long o = at + 4L * (c + 32 * p);
+                put16(q0, sc0, -32 * sc0, dst, o);
+                put16(q1, sc1, -32 * sc1, dst, o + 64);
             }
         }
     }

@@ -40,32 +40,82 @@ import jdk.incubator.vector.VectorSpecies;
  * on every call (a K-quant walker with a whole super-block unrolled measured ten times slower, with
  * megabytes of garbage per call).
  */
-final class QuantDotKernels implements RowDots {
+final class QuantDotKernels {
 
     private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
 
-    QuantDotKernels() {
+    private QuantDotKernels() {
     }
 
-    @Override
-    public void dotRows(int kind, MemorySegment w, long rowBytes, int cols, int firstRow, int endRow,
-            MemorySegment x, float[] y, int yOffset) {
-        for (int r = firstRow; r < endRow; r++) {
-            long off = r * rowBytes;
-            y[yOffset + r - firstRow] = switch (kind) {
-                case KIND_F32 -> f32(w, off, cols, x);
-                case KIND_F16 -> f16Row(w, off, cols, x);
-                case KIND_BF16 -> bf16(w, off, cols, x);
-                case KIND_Q8_0 -> q8_0(w, off, cols, x);
-                case KIND_Q4_0, KIND_Q4_1 -> q4(kind == KIND_Q4_1, w, off, cols, x);
-                case KIND_Q5_0, KIND_Q5_1 -> q5(kind == KIND_Q5_1, w, off, cols, x);
-                case KIND_Q4_K, KIND_Q5_K -> q45K(kind == KIND_Q5_K, w, off, cols, x);
-                case KIND_Q6_K -> q6K(w, off, cols, x);
-                default -> throw new IllegalArgumentException("no SIMD kernel for type kind " + kind);
-            };
+    // Entry points, one per type, looked up by name (see RowKernels): each runs one type's
+    // walker over a run of rows, so each type compiles on its own.
+
+    static void f32Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = f32(w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void f16Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = f16Row(w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void bf16Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = bf16(w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void q8_0Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q8_0(w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void q4_0Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q4(false, w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void q4_1Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q4(true, w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void q5_0Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q5(false, w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void q5_1Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q5(true, w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void q4_KRows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q45K(false, w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void q5_KRows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q45K(true, w, r * rowBytes, cols, x);
+        }
+    }
+
+    static void q6_KRows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q6K(w, r * rowBytes, cols, x);
         }
     }
 
@@ -189,11 +239,9 @@ final class QuantDotKernels implements RowDots {
     }
 
     // Q4_K (144 bytes) / Q5_K (176 bytes): f16 d, f16 dmin, 12 bytes of 6-bit scales and mins,
-    // [Q5_K: 32 bytes of fifth bits], 128 bytes of nibbles. Group g (16 elements) belongs to sub-block
-    // j = g/2 and takes the low (j even) or high (j odd) nibbles of bytes 32*(j/2) + 16*(g%2)...
-    // [plus 0x10 where bit j of fifth-bit byte 16*(g%2)... is set]; value = d * sc_j * q - dmin * m_j.
-    // One group per iteration (a single call site keeps the compiled method small); consecutive groups
-    // alternate between two accumulators.
+    // [Q5_K: 32 bytes of fifth bits], 128 bytes of nibbles. Sub-block j (32 elements) takes the low
+    // (j even) or high (j odd) nibbles of bytes 32*(j/2)... [plus 0x10 where bit j of the matching
+    // fifth-bit byte is set]; value = d * sc_j * q - dmin * m_j. One sub-block (two groups) per iteration.
     private static float q45K(boolean five, MemorySegment w, long off, int cols, MemorySegment x) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
@@ -205,17 +253,22 @@ final class QuantDotKernels implements RowDots {
             int s0 = w.get(INT_LE, off + 4);
             int s1 = w.get(INT_LE, off + 8);
             int s2 = w.get(INT_LE, off + 12);
-            for (int g = 0; g < 16; g++) {
-                int j = g >> 1;
-                int half = g & 1;
+            ByteVector h0 = bytes(w, off + 16);
+            ByteVector h1 = bytes(w, off + 32);
+            for (int j = 0; j < 8; j++) {
                 int sm = scaleMinK(s0, s1, s2, j);
-                ByteVector q = nibbles(bytes(w, off + qsAt + 32 * (j >> 1) + 16 * half), 4 * (j & 1));
+                float scale = d * (sm & 0xFF);
+                float offset = -(dmin * (sm >>> 8));
+                long q = off + qsAt + 32 * (j >> 1);
+                ByteVector q0 = nibbles(bytes(w, q), 4 * (j & 1));
+                ByteVector q1 = nibbles(bytes(w, q + 16), 4 * (j & 1));
                 if (five) {
-                    q = withFifthBit(q, bytes(w, off + 16 + 16 * half), j);
+                    q0 = withFifthBit(q0, h0, j);
+                    q1 = withFifthBit(q1, h1, j);
                 }
-                FloatVector next = dot16(q, d * (sm & 0xFF), -(dmin * (sm >>> 8)), x, 4L * (c + 16 * g), acc1);
-                acc1 = acc0;
-                acc0 = next;
+                long at = 4L * (c + 32 * j);
+                acc0 = dot16(q0, scale, offset, x, at, acc0);
+                acc1 = dot16(q1, scale, offset, x, at + 64, acc1);
             }
         }
         return sum(acc0, acc1);
@@ -224,22 +277,25 @@ final class QuantDotKernels implements RowDots {
     // Q6_K (210 bytes): ql[128], qh[64], int8 scales[16], f16 d. Group j (16 elements, scale j) sits in
     // half h = j/8 at quarter k = (j%8)/2 and 16-lane slice s = j%2: its low 4 bits are the low (k < 2)
     // or high (k >= 2) nibbles of ql[64h + 32(k%2) + 16s ...], its top 2 bits are bits 2k, 2k+1 of
-    // qh[32h + 16s ...]; value = d * sc_j * (q - 32). One group per iteration, two accumulators.
+    // qh[32h + 16s ...]; value = d * sc_j * (q - 32). Both slices of a (half, quarter) per iteration.
     private static float q6K(MemorySegment w, long off, int cols, MemorySegment x) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
         for (int c = 0; c < cols; c += 256, off += 210) {
             float d = f16(w, off + 208);
-            for (int j = 0; j < 16; j++) {
-                int half = j >> 3;
-                int quarter = (j & 7) >> 1;
-                int slice = j & 1;
-                ByteVector low = nibbles(bytes(w, off + 64 * half + 32 * (quarter & 1) + 16 * slice), 4 * (quarter >> 1));
-                ByteVector high = twoBitsToFour(bytes(w, off + 128 + 32 * half + 16 * slice), 2 * quarter);
-                float scale = d * s8(w, off + 192 + j);
-                FloatVector next = dot16(low.or(high), scale, -32 * scale, x, 4L * (c + 16 * j), acc1);
-                acc1 = acc0;
-                acc0 = next;
+            for (int p = 0; p < 8; p++) {
+                int half = p >> 2;
+                int quarter = p & 3;
+                long ql = off + 64 * half + 32 * (quarter & 1);
+                long qh = off + 128 + 32 * half;
+                int nibbleShift = 4 * (quarter >> 1);
+                ByteVector q0 = nibbles(bytes(w, ql), nibbleShift).or(twoBitsToFour(bytes(w, qh), 2 * quarter));
+                ByteVector q1 = nibbles(bytes(w, ql + 16), nibbleShift).or(twoBitsToFour(bytes(w, qh + 16), 2 * quarter));
+                float sc0 = d * s8(w, off + 192 + 2 * p);
+                float sc1 = d * s8(w, off + 193 + 2 * p);
+                long at = 4L * (c + 32 * p);
+                acc0 = dot16(q0, sc0, -32 * sc0, x, at, acc0);
+                acc1 = dot16(q1, sc1, -32 * sc1, x, at + 64, acc1);
             }
         }
         return sum(acc0, acc1);

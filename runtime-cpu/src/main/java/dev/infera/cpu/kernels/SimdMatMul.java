@@ -36,8 +36,7 @@ public final class SimdMatMul implements MatMul {
 
     private final WorkerPool pool;
     private final VectorSpecies<Float> species;
-    private final RowDecoder decoder;
-    private final RowDots dots;
+    private final RowKernels rowKernels;
     private final DenseKernels denseKernels;
     private final Job job = new Job();
     private final Arena arena = Arena.ofAuto();
@@ -56,8 +55,7 @@ public final class SimdMatMul implements MatMul {
         if (species.length() < 4 || species.length() > 16) {
             throw new IllegalArgumentException("float species must have 4 to 16 lanes, got " + species);
         }
-        this.decoder = SpeciesSpecializer.instantiate(RowDecoder.class, "QuantDecodeKernels", species);
-        this.dots = SpeciesSpecializer.instantiate(RowDots.class, "QuantDotKernels", species);
+        this.rowKernels = new RowKernels(species);
         this.denseKernels = SpeciesSpecializer.instantiate(DenseKernels.class, "DenseTileKernels", species);
         this.decoded = new MemorySegment[pool.numThreads()];
         java.util.Arrays.fill(decoded, MemorySegment.NULL);
@@ -171,14 +169,14 @@ public final class SimdMatMul implements MatMul {
             int cols = w.cols();
             long rowBytes = w.rowBytes();
             if (fused) {
-                dots.dotRows(kind, w.data(), rowBytes, cols, first, end, activations, y, yOffset + first);
+                rowKernels.dotRows(kind, w.data(), rowBytes, cols, first, end, activations, y, yOffset + first);
                 return;
             }
             MemorySegment buf = decoded[workerIndex];
             for (int r = first; r < end; r += DECODE_ROWS) {
                 int n = Math.min(DECODE_ROWS, end - r);
                 if (kind >= 0) {
-                    decoder.decodeRows(kind, w.data(), rowBytes, cols, r, n, buf, ld);
+                    rowKernels.decodeRows(kind, w.data(), rowBytes, cols, r, n, buf, ld);
                 } else {
                     decodeScalar(r, n, buf, scalarRows[workerIndex]);
                 }
