@@ -19,7 +19,8 @@ public final class Cli {
                 new InspectCommand(),
                 new TokenizeCommand(),
                 new SynthCommand(),
-                new BatchCommand());
+                new BatchCommand(),
+                new GenerateCommand());
     }
 
     public int run(String[] args) {
