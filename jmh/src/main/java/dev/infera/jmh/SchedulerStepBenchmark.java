@@ -84,10 +84,28 @@ public class SchedulerStepBenchmark {
         return new Sequence(id, prompt, MAX_NEW, 0, null);
     }
 
+    /** Scheduler and KV block manager only: plan, advance, sample bookkeeping. */
     @Benchmark
-    public StepBatch step() {
+    public StepPlan plan() {
+        StepPlan plan = scheduler.schedule();
+        advance(plan);
+        return plan;
+    }
+
+    /** As {@link #plan()}, plus flattening the plan into a validated {@link StepBatch} for the backend. */
+    @Benchmark
+    public StepBatch planAndBatch() {
         StepPlan plan = scheduler.schedule();
         StepBatch batch = StepBatchAssembler.assemble(plan, layout);
+        advance(plan);
+        return batch;
+    }
+
+    private void step() {
+        advance(scheduler.schedule());
+    }
+
+    private void advance(StepPlan plan) {
         scheduler.completeStep();
         for (int i = 0; i < plan.size(); i++) {
             if (!plan.samples(i)) {
@@ -100,6 +118,5 @@ public class SchedulerStepBenchmark {
                 scheduler.add(newSequence());
             }
         }
-        return batch;
     }
 }

@@ -77,7 +77,8 @@ final class BatchCommand implements Command {
             int skipped = 0;
             for (BatchLine line : lines) {
                 String key = line.idKey();
-                if (key != null && results.doneIds().contains(key)) {
+                if ((key != null && results.doneIds().contains(key))
+                        || results.doneIds().contains(BatchOutput.lineKey(line.lineNumber()))) {
                     skipped++;
                 } else if (key != null && firstLine.containsKey(key)) {
                     lineErrors.add(errorRecord(null, line.lineNumber(), "line " + line.lineNumber() + ": duplicate id "

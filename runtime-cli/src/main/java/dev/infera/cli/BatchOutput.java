@@ -17,9 +17,9 @@ import java.util.Set;
  * request ends, so a killed run loses nothing already written.
  *
  * <p>Opening an existing file resumes it: every complete line's id is collected (those requests are
- * skipped), and a torn last line (no final newline, or text that does not parse, as left by a kill in
- * the middle of a write) is cut off, so its request runs again. Writers on several threads are
- * serialized here.
+ * skipped), and a torn last line (no final newline, or a last line that does not parse, as a kill in
+ * the middle of a write can leave) is cut off, so its request runs again. Other lines are never
+ * changed. Writers on several threads are serialized here.
  */
 final class BatchOutput implements AutoCloseable {
 
@@ -39,21 +39,24 @@ final class BatchOutput implements AutoCloseable {
         if (Files.exists(file)) {
             byte[] bytes = Files.readAllBytes(file);
             int keep = 0;
+            int lastLineStart = 0;
+            String lastId = null;
             int start = 0;
             for (int i = 0; i < bytes.length; i++) {
-                if (bytes[i] != '\n') {
-                    continue;
+                if (bytes[i] == '\n') {
+                    String line = new String(bytes, start, i - start, StandardCharsets.UTF_8);
+                    lastId = line.isBlank() ? "" : idOf(line);
+                    if (lastId != null && !lastId.isEmpty()) {
+                        done.add(lastId);
+                    }
+                    lastLineStart = start;
+                    keep = i + 1;
+                    start = i + 1;
                 }
-                String line = new String(bytes, start, i - start, StandardCharsets.UTF_8);
-                String id = idOf(line);
-                if (id == null && !line.isBlank()) {
-                    break;
-                }
-                if (id != null) {
-                    done.add(id);
-                }
-                keep = i + 1;
-                start = i + 1;
+            }
+            if (lastId == null) {
+                // The last complete line does not parse: a write cut short before its newline went out.
+                keep = lastLineStart;
             }
             discarded = bytes.length - keep;
             if (discarded > 0) {
@@ -67,12 +70,18 @@ final class BatchOutput implements AutoCloseable {
         return new BatchOutput(w, done, discarded);
     }
 
-    /** The id key of an output line, or null when the line is not a JSON object with an id. */
+    /**
+     * The key of an output line: its id's compact JSON, or {@code line:N} for an error record that
+     * names only an input line; null when the line is not such a JSON object.
+     */
     private static String idOf(String line) {
         try {
             Object parsed = Json.parse(line);
             if (parsed instanceof Map<?, ?> m && m.containsKey("id")) {
                 return Json.write(m.get("id"));
+            }
+            if (parsed instanceof Map<?, ?> m && m.get("line") instanceof Long n) {
+                return lineKey(n.intValue());
             }
             return null;
         } catch (RuntimeException e) {
@@ -80,7 +89,12 @@ final class BatchOutput implements AutoCloseable {
         }
     }
 
-    /** Ids (as {@link BatchLine#idKey()}) already written by an earlier run. */
+    /** The key under which an error record without an id marks input line {@code lineNumber} done. */
+    static String lineKey(int lineNumber) {
+        return "line:" + lineNumber;
+    }
+
+    /** Ids (as {@link BatchLine#idKey()}) and {@link #lineKey}s already written by an earlier run. */
     Set<String> doneIds() {
         return doneIds;
     }

@@ -20,6 +20,7 @@ public final class Cli {
                 new TokenizeCommand(),
                 new SynthCommand(),
                 new BatchCommand(),
+                new BenchCommand(),
                 new GenerateCommand());
     }
 

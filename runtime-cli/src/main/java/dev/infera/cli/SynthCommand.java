@@ -41,7 +41,8 @@ final class SynthCommand implements Command {
                 Option.value("--dtype", "TYPE", "matrix type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k"),
                 Option.value("--out", "FILE", "GGUF file to write (replaced if it exists)"),
                 Option.value("--seed", "N", "random seed (default 42); the same seed gives the same file"),
-                Option.value("--tokenizer", "FILE", "copy the tokenizer of this GGUF file or tokenizer.json"),
+                Option.value("--tokenizer", "FILE", "copy the tokenizer of a GGUF file, tokenizer.json, vocab.json+merges.txt "
+                        + "folder or tiktoken file (default: a built-in byte-level BPE of the preset's size)"),
                 Option.value("--layers", "N", "override the preset's layer count"),
                 Option.value("--threads", "N", "worker threads (default: all cores)"));
     }
@@ -75,10 +76,9 @@ final class SynthCommand implements Command {
         if (parent != null && !Files.isDirectory(parent)) {
             throw new CliException("folder of --out does not exist: " + parent);
         }
-        if (!options.has("--tokenizer")) {
-            throw new CliException("the built-in synthetic vocabulary is not available yet; pass --tokenizer FILE.gguf");
-        }
-        Map<String, GgufValue> tokenizer = SynthVocabulary.load(options.existingPath("--tokenizer"));
+        Map<String, GgufValue> tokenizer = options.has("--tokenizer")
+                ? SynthVocabulary.load(options.existingPath("--tokenizer"))
+                : SynthVocabulary.synthetic(preset.vocabSize());
         int tokens = SynthVocabulary.tokenCount(tokenizer);
         if (tokens > preset.vocabSize()) {
             preset = preset.withVocabSize(tokens);

@@ -7,6 +7,8 @@ import dev.infera.cli.InspectCommandTest.Result;
 import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.gguf.GgufFile;
 import dev.infera.core.testing.SharedModels;
+import dev.infera.core.tokenizer.Tokenizer;
+import dev.infera.core.tokenizer.TokenizerGguf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -38,14 +40,61 @@ class SynthCommandTest {
     }
 
     @Test
-    void padsASmallerTokenizerToThePresetVocabulary(@TempDir Path dir) {
-        Path out = dir.resolve("p.gguf");
-        Result r = run("synth", "--preset", "tiny-qwen2", "--dtype", "f16", "--out", out.toString(), "--layers", "1",
-                "--tokenizer", SharedModels.file("stories260K.gguf").toString());
+    void embedsABuiltInTokenizerOfThePresetSize(@TempDir Path dir) {
+        Path out = dir.resolve("b.gguf");
+        Result r = run("synth", "--preset", "tiny-qwen2", "--dtype", "f16", "--out", out.toString(), "--layers", "1");
         assertThat(r.exitCode()).as(r.err()).isZero();
         try (GgufFile f = GgufFile.open(out)) {
             assertThat(f.metadata().getInt("qwen2.block_count")).isEqualTo(1);
+            assertThat(f.metadata().getString("tokenizer.ggml.model")).isEqualTo("gpt2");
+            assertThat(f.metadata().getStringArray("tokenizer.ggml.tokens")).hasSize(512);
             assertThat(f.tensor("token_embd.weight").shape()).containsExactly(64, 512);
+            Tokenizer t = TokenizerGguf.load(f.metadata());
+            int[] ids = t.encode("hello world", false, false);
+            assertThat(t.decode(ids)).isEqualTo("hello world");
+        }
+    }
+
+    /** Qwen2's 151,646 tokens (151,643 + 3 special) are padded to the 151,936 embedding rows of Qwen2.5-0.5B, as converters do. */
+    @Test
+    void padsARealTokenizerToThePresetVocabulary(@TempDir Path dir) {
+        Path out = dir.resolve("q.gguf");
+        Path qwen = SharedModels.file("tokenizers/qwen2");
+        Result r = run("synth", "--preset", "qwen2.5-0.5b", "--dtype", "q4_0", "--out", out.toString(), "--layers", "1",
+                "--tokenizer", qwen.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        try (GgufFile f = GgufFile.open(out)) {
+            String[] tokens = f.metadata().getStringArray("tokenizer.ggml.tokens");
+            assertThat(tokens).hasSize(151936);
+            assertThat(tokens[151644]).isEqualTo("<|im_start|>");
+            assertThat(tokens[151935]).isEqualTo("[PAD151935]");
+            assertThat(f.metadata().getArray("tokenizer.ggml.token_type").toInts()[151935]).isEqualTo(5);
+            assertThat(tokens[151643]).isEqualTo("<|endoftext|>");
+            assertThat(tokens[151646]).isEqualTo("[PAD151646]");
+            assertThat(f.metadata().getStringArray("tokenizer.ggml.merges")).hasSize(151387);
+            assertThat(f.tensor("token_embd.weight").shape()).containsExactly(896, 151936);
+        }
+    }
+
+    @Test
+    void copiesATokenizerJson(@TempDir Path dir) {
+        Path out = dir.resolve("j.gguf");
+        Path json = SharedModels.file("tokenizers/smollm2/SmolLM2-135M-Instruct-Tokenizer.json");
+        Result r = run("synth", "--preset", "tiny", "--dtype", "q8_0", "--out", out.toString(), "--tokenizer",
+                json.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        try (GgufFile f = GgufFile.open(out)) {
+            // The tokenizer's 49,152 tokens exceed the tiny preset's 512, so the embedding grows to fit.
+            assertThat(f.metadata().getInt("llama.vocab_size")).isEqualTo(49152);
+            assertThat(f.tensor("token_embd.weight").shape()).containsExactly(64, 49152);
+            assertThat(f.tensor("output.weight").shape()).containsExactly(64, 49152);
+            String[] tokens = f.metadata().getStringArray("tokenizer.ggml.tokens");
+            assertThat(tokens[0]).isEqualTo("<|endoftext|>");
+            assertThat(tokens[1]).isEqualTo("<|im_start|>");
+            assertThat(f.metadata().getStringArray("tokenizer.ggml.merges")).hasSize(48900);
+            // The copy is a working tokenizer: the same ids as llama.cpp's SmolLM test for "Hello world".
+            Tokenizer t = TokenizerGguf.load(f.metadata());
+            assertThat(t.encode("Hello world", false, false)).containsExactly(19556, 905);
         }
     }
 

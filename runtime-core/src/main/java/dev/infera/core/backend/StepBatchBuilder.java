@@ -68,9 +68,9 @@ public final class StepBatchBuilder {
             numTokens++;
         }
         blockTables.add(blockTable);
-        if (seq + 2 > queryStart.length) {
-            queryStart = Arrays.copyOf(queryStart, queryStart.length * 2);
+        if (seq == seqLens.length) {
             seqLens = Arrays.copyOf(seqLens, seqLens.length * 2);
+            queryStart = Arrays.copyOf(queryStart, seqLens.length + 1);
         }
         seqLens[seq] = seqLen;
         queryStart[seq + 1] = numTokens;

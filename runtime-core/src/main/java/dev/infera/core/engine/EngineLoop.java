@@ -20,6 +20,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,9 @@ final class EngineLoop implements Runnable {
     private final int vocabSize;
     private final Semaphore queueSlots;
     private final EngineCounters counters;
+    private final Runnable refuseNewRequests;
     private final Runnable onExit;
+    private final AtomicInteger inboxRequests = new AtomicInteger();
     private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final ConcurrentLinkedQueue<EngineRequest> cancellations = new ConcurrentLinkedQueue<>();
     private final PriorityQueue<EngineRequest> deadlines =
@@ -56,20 +59,27 @@ final class EngineLoop implements Runnable {
     private final Set<EngineRequest> active = new HashSet<>();
     private volatile boolean stopping;
 
+    /**
+     * @param refuseNewRequests called on the engine thread before its final drain: after it returns,
+     *                          no caller may enqueue (the engine marks itself closed under its lock)
+     * @param onExit            called last, after the backend is closed
+     */
     EngineLoop(Scheduler scheduler, ExecutionBackend backend, KvCacheLayout layout, int vocabSize, Semaphore queueSlots,
-            EngineCounters counters, Runnable onExit) {
+            EngineCounters counters, Runnable refuseNewRequests, Runnable onExit) {
         this.scheduler = scheduler;
         this.backend = backend;
         this.layout = layout;
         this.vocabSize = vocabSize;
         this.queueSlots = queueSlots;
         this.counters = counters;
+        this.refuseNewRequests = refuseNewRequests;
         this.onExit = onExit;
         counters.publish(scheduler);
     }
 
     /** Hands a request (holding a queue permit) to the engine thread. */
     void enqueue(EngineRequest request) {
+        inboxRequests.incrementAndGet();
         inbox.add(request);
     }
 
@@ -79,8 +89,9 @@ final class EngineLoop implements Runnable {
         inbox.add(WAKE);
     }
 
+    /** Requests submitted that the engine thread has not picked up yet. */
     int inboxSize() {
-        return inbox.size();
+        return inboxRequests.get();
     }
 
     /** Asks the loop to fail what is in flight, close the backend and exit. */
@@ -119,6 +130,7 @@ final class EngineLoop implements Runnable {
             Object item = block ? inbox.take() : inbox.poll();
             while (item != null) {
                 if (item instanceof EngineRequest r) {
+                    inboxRequests.decrementAndGet();
                     accept(r);
                 }
                 item = inbox.poll();
@@ -266,7 +278,11 @@ final class EngineLoop implements Runnable {
 
     private void shutDown(Throwable fatal) {
         stopping = true;
-        drainInbox(false);
+        try {
+            refuseNewRequests.run();
+        } finally {
+            drainInbox(false);
+        }
         EngineClosedException closed = new EngineClosedException(fatal == null
                 ? "the engine was closed before the request finished"
                 : "the engine stopped after an internal error: " + fatal);

@@ -47,6 +47,7 @@ final class EngineRequest extends Sequence implements RequestHandle {
     private final Sampler sampler;
     private final StopConditions stops;
     private final StreamingDetokenizer detokenizer;
+    private final int textVocabSize;
     private final StopMatcher stopMatcher;
     private final int maxNewTokens;
     private final long submitNanos;
@@ -64,13 +65,14 @@ final class EngineRequest extends Sequence implements RequestHandle {
     boolean started;
 
     EngineRequest(long id, int[] promptTokens, GenerationRequest request, int maxNewTokens, Sampler sampler,
-            StopConditions stops, StreamingDetokenizer detokenizer, long submitNanos, long deadlineNanos,
+            StopConditions stops, StreamingDetokenizer detokenizer, int textVocabSize, long submitNanos, long deadlineNanos,
             TokenListener listener, CallbackDispatcher dispatcher, Consumer<EngineRequest> cancelSink) {
         super(id, promptTokens, maxNewTokens, request.priority(), request.cacheSalt());
         this.maxNewTokens = maxNewTokens;
         this.sampler = sampler;
         this.stops = stops;
         this.detokenizer = detokenizer;
+        this.textVocabSize = textVocabSize;
         this.stopMatcher = new StopMatcher(request.sampling().stopStrings());
         this.submitNanos = submitNanos;
         this.deadlineNanos = deadlineNanos;
@@ -81,7 +83,15 @@ final class EngineRequest extends Sequence implements RequestHandle {
         sampler.addPromptTokens(promptTokens, 0, promptTokens.length);
         // Decoding starts after the prompt: feeding its last token settles the detokenizer's
         // leading-space handling (stripped only right after BOS, as at the start of a text).
-        detokenizer.accept(promptTokens[promptTokens.length - 1]);
+        textOf(promptTokens[promptTokens.length - 1]);
+    }
+
+    /**
+     * The text a token adds. A model may have more embedding rows than its tokenizer has tokens
+     * (padded vocabularies); such ids carry no text.
+     */
+    private String textOf(int token) {
+        return token < textVocabSize ? detokenizer.accept(token) : "";
     }
 
     // ---- RequestHandle (any thread) ----
@@ -151,7 +161,7 @@ final class EngineRequest extends Sequence implements RequestHandle {
         }
         String released = "";
         if (finish != FinishReason.STOP_TOKEN) {
-            released = stopMatcher.accept(detokenizer.accept(token));
+            released = stopMatcher.accept(textOf(token));
             if (stopMatcher.stopped()) {
                 finish = FinishReason.STOP_STRING;
             }

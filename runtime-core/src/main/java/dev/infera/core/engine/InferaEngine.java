@@ -83,7 +83,7 @@ public final class InferaEngine implements InferenceEngine {
             this.samplingWorkspace = new SamplingWorkspace(parts.vocabSize());
             this.queueSlots = new Semaphore(config.maxQueuedRequests());
             this.loop = new EngineLoop(scheduler, parts.backend(), layout, parts.vocabSize(), queueSlots, counters,
-                    this::closeResources);
+                    this::refuseNewRequests, this::closeResources);
             log.info("engine starting: {}; KV cache {} blocks x {} tokens = {} tokens ({} MiB); maxBatchTokens {}, "
                     + "maxRunningRequests {}, prefix caching {}, {} scheduling", parts.description(), numKvBlocks,
                     config.blockSize(), maxKvTokens, layout.totalBytes() >> 20, config.maxBatchTokens(),
@@ -102,6 +102,16 @@ public final class InferaEngine implements InferenceEngine {
             this.callbackExecutor = ownedExecutor;
         }
         this.engineThread = Thread.ofPlatform().name("infera-engine").daemon(true).start(loop);
+    }
+
+    /** Marks the engine closed (also when its thread dies), so no submission can reach the inbox after it. */
+    private void refuseNewRequests() {
+        closeLock.writeLock().lock();
+        try {
+            closed = true;
+        } finally {
+            closeLock.writeLock().unlock();
+        }
     }
 
     private void closeResources() {
@@ -175,7 +185,7 @@ public final class InferaEngine implements InferenceEngine {
         int maxNew = Math.max(1, Math.min(params.maxTokens(), parts.contextLength() - prompt.length));
         EngineRequest r = new EngineRequest(nextId.incrementAndGet(), prompt, request, maxNew,
                 new Sampler(params, samplingWorkspace), new StopConditions(params, parts.eosTokenIds()),
-                parts.tokenizer().newDetokenizer(), now, deadline, listener,
+                parts.tokenizer().newDetokenizer(), parts.tokenizer().vocabSize(), now, deadline, listener,
                 new CallbackDispatcher(callbackExecutor), loop::requestCancel);
         r.result().whenComplete((result, error) -> requestFinished());
         return r;

@@ -5,6 +5,9 @@ import dev.infera.core.gguf.GgufFile;
 import dev.infera.core.gguf.GgufValue;
 import dev.infera.core.gguf.GgufValueType;
 import dev.infera.api.ModelFormatException;
+import dev.infera.core.tokenizer.SyntheticBpeVocabulary;
+import dev.infera.core.tokenizer.TokenizerGguf;
+import dev.infera.core.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -31,12 +34,24 @@ public final class SynthVocabulary {
     private SynthVocabulary() {
     }
 
-    /** The tokenizer metadata of a GGUF file or a Hugging Face {@code tokenizer.json}. */
+    /**
+     * The tokenizer metadata of a GGUF file (its {@code tokenizer.*} keys, copied) or of tokenizer files
+     * that {@link Tokenizers#load} reads (a {@code tokenizer.json}, a folder with {@code vocab.json} and
+     * {@code merges.txt}, a tiktoken ranks file), exported as GGUF metadata.
+     */
     public static Map<String, GgufValue> load(Path path) {
-        if (isGguf(path)) {
+        if (Files.isRegularFile(path) && isGguf(path)) {
             return fromGguf(path);
         }
-        throw new ModelFormatException(path + " is not a GGUF file");
+        return TokenizerGguf.toMetadata(Tokenizers.load(path, null).vocabulary());
+    }
+
+    /**
+     * A byte-level BPE tokenizer of exactly {@code vocabSize} tokens, built deterministically without any
+     * input file (see {@link SyntheticBpeVocabulary}).
+     */
+    public static Map<String, GgufValue> synthetic(int vocabSize) {
+        return TokenizerGguf.toMetadata(SyntheticBpeVocabulary.build(vocabSize));
     }
 
     private static boolean isGguf(Path path) {

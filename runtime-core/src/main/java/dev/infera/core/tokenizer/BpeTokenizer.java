@@ -30,10 +30,11 @@ final class BpeTokenizer extends AbstractTokenizer {
     private final MergeTable merges;
     private final int[] byteSymbols;
     private final int[] byteFallback;
+    private final PieceCache cache = new PieceCache();
 
     BpeTokenizer(Vocabulary vocab, Options options) {
         super(vocab, id -> options.byteLevel()
-                ? ByteLevel.decodeLenient(vocab.text(id))
+                ? renderByteLevel(vocab.text(id))
                 : vocab.text(id).replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8));
         this.options = options;
         int n = vocab.size();
@@ -58,17 +59,20 @@ final class BpeTokenizer extends AbstractTokenizer {
     private static MergeTable buildMergeTable(Vocabulary vocab) {
         int count = vocab.mergeCount();
         MergeTable table = new MergeTable(count);
+        String[] texts = new String[vocab.size()];
+        for (int id = 0; id < texts.length; id++) {
+            texts[id] = vocab.text(id);
+        }
+        TextIndex index = new TextIndex(texts);
         for (int rank = 0; rank < count; rank++) {
             String rule = vocab.merge(rank);
             int space = rule.indexOf(' ', 1);
             if (space < 0) {
                 throw new ModelFormatException("BPE merge rule " + rank + " has no space between its parts: '" + rule + "'");
             }
-            String left = rule.substring(0, space);
-            String right = rule.substring(space + 1);
-            int leftId = vocab.id(left);
-            int rightId = vocab.id(right);
-            int mergedId = vocab.id(left + right);
+            int leftId = index.find(rule, 0, space);
+            int rightId = index.find(rule, space + 1, rule.length());
+            int mergedId = index.find(rule, 0, space, space + 1, rule.length());
             if (leftId >= 0 && rightId >= 0 && mergedId >= 0) {
                 table.put(leftId, rightId, rank, mergedId);
             }
@@ -76,8 +80,9 @@ final class BpeTokenizer extends AbstractTokenizer {
         return table;
     }
 
-    Options options() {
-        return options;
+    private static byte[] renderByteLevel(String text) {
+        byte[] raw = ByteLevel.decode(text);
+        return raw != null ? raw : ByteLevel.decodeLenient(text);
     }
 
     @Override
@@ -105,6 +110,22 @@ final class BpeTokenizer extends AbstractTokenizer {
     }
 
     private void encodePiece(Scratch s, int len, IntList out) {
+        if (len > PieceCache.MAX_KEY_BYTES) {
+            mergePiece(s, len, out);
+            return;
+        }
+        int hash = PieceCache.hash(s.bytes, 0, len);
+        int[] cached = cache.get(s.bytes, 0, len, hash);
+        if (cached != null) {
+            out.addAll(cached);
+            return;
+        }
+        int mark = out.size();
+        mergePiece(s, len, out);
+        cache.put(s.bytes, 0, len, hash, out.tail(mark));
+    }
+
+    private void mergePiece(Scratch s, int len, IntList out) {
         byte[] buf = s.bytes;
         if (options.ignoreMerges()) {
             int whole = index.find(buf, 0, len);

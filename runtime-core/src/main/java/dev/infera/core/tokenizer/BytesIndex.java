@@ -88,7 +88,15 @@ final class BytesIndex {
         if (keyStart[id + 1] - s != len) {
             return false;
         }
-        return Arrays.equals(keyBytes, s, s + len, bytes, from, to);
+        if (len > 16) {
+            return Arrays.equals(keyBytes, s, s + len, bytes, from, to);
+        }
+        for (int i = 0; i < len; i++) {
+            if (keyBytes[s + i] != bytes[from + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int hash(byte[] bytes, int from, int to) {

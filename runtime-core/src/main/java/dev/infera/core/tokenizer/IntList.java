@@ -27,6 +27,19 @@ final class IntList {
         return values[i];
     }
 
+    void addAll(int[] ids) {
+        if (size + ids.length > values.length) {
+            values = Arrays.copyOf(values, Math.max(values.length * 2, size + ids.length));
+        }
+        System.arraycopy(ids, 0, values, size, ids.length);
+        size += ids.length;
+    }
+
+    /** A copy of the elements from {@code from} to the end. */
+    int[] tail(int from) {
+        return Arrays.copyOfRange(values, from, size);
+    }
+
     int[] toArray() {
         return Arrays.copyOf(values, size);
     }

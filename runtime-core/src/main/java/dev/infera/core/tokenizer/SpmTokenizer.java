@@ -24,6 +24,7 @@ final class SpmTokenizer extends AbstractTokenizer {
     private final float[] scores;
     private final int[] byteTokens;
     private final boolean chunkAtWordStarts;
+    private final PieceCache cache = new PieceCache();
 
     private static final int LINEAR_MAX_SYMBOLS = 48;
 
@@ -98,31 +99,60 @@ final class SpmTokenizer extends AbstractTokenizer {
      * U+2581 that follows something else; the result is the same and each chunk is short.
      */
     private void mergeChunks(byte[] buf, int len, IntList out) {
+        Symbols symbols = new Symbols(len);
         if (!chunkAtWordStarts) {
-            merge(buf, 0, len, out);
+            merge(buf, 0, len, symbols, out);
             return;
         }
         int from = 0;
         for (int p = 3; p + 3 <= len; p++) {
             if (isEscapedSpace(buf, p) && !isEscapedSpace(buf, p - 3)) {
-                merge(buf, from, p, out);
+                merge(buf, from, p, symbols, out);
                 from = p;
             }
         }
-        merge(buf, from, len, out);
+        merge(buf, from, len, symbols, out);
+    }
+
+    /** Working arrays for one call, big enough for the whole text, reused by every chunk. */
+    private static final class Symbols {
+        final int[] start;
+        final int[] length;
+        final int[] pair;
+
+        Symbols(int capacity) {
+            start = new int[capacity];
+            length = new int[capacity];
+            pair = new int[capacity];
+        }
     }
 
     private static boolean isEscapedSpace(byte[] buf, int at) {
         return buf[at] == ESCAPED_SPACE[0] && buf[at + 1] == ESCAPED_SPACE[1] && buf[at + 2] == ESCAPED_SPACE[2];
     }
 
-    private void merge(byte[] buf, int from, int to, IntList out) {
+    private void merge(byte[] buf, int from, int to, Symbols symbols, IntList out) {
         if (from >= to) {
             return;
         }
-        int len = to - from;
-        int[] start = new int[len];
-        int[] length = new int[len];
+        if (to - from > PieceCache.MAX_KEY_BYTES) {
+            mergeUncached(buf, from, to, symbols, out);
+            return;
+        }
+        int hash = PieceCache.hash(buf, from, to);
+        int[] cached = cache.get(buf, from, to, hash);
+        if (cached != null) {
+            out.addAll(cached);
+            return;
+        }
+        int mark = out.size();
+        mergeUncached(buf, from, to, symbols, out);
+        cache.put(buf, from, to, hash, out.tail(mark));
+    }
+
+    private void mergeUncached(byte[] buf, int from, int to, Symbols symbols, IntList out) {
+        int[] start = symbols.start;
+        int[] length = symbols.length;
         int count = 0;
         for (int at = from; at < to; ) {
             int n = Math.min(utf8Length(buf[at]), to - at);
@@ -131,7 +161,7 @@ final class SpmTokenizer extends AbstractTokenizer {
             at += n;
         }
         if (count <= LINEAR_MAX_SYMBOLS) {
-            count = mergeLinear(buf, start, length, count);
+            count = mergeLinear(buf, start, length, symbols.pair, count);
             for (int i = 0; i < count; i++) {
                 emit(buf, start[i], length[i], out);
             }
@@ -175,8 +205,7 @@ final class SpmTokenizer extends AbstractTokenizer {
     }
 
     /** Highest-score-first merging by repeated scans; for short chunks. Returns the new symbol count. */
-    private int mergeLinear(byte[] buf, int[] start, int[] length, int count) {
-        int[] pair = new int[Math.max(1, count)];
+    private int mergeLinear(byte[] buf, int[] start, int[] length, int[] pair, int count) {
         for (int i = 0; i + 1 < count; i++) {
             pair[i] = index.find(buf, start[i], start[i + 1] + length[i + 1]);
         }

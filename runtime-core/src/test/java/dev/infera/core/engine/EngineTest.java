@@ -325,6 +325,37 @@ class EngineTest {
     }
 
     @Test
+    void anErrorThatKillsTheEngineThreadFailsEverythingAndClosesTheEngine() throws Exception {
+        FakeBackend backend = new FakeBackend(V);
+        backend.failWhen(b -> {
+            throw new AssertionError("fatal backend bug");
+        });
+        InferaEngine engine = TestEngines.start(backend, new TestEngines.Settings());
+        RecordingListener l = new RecordingListener();
+        RequestHandle h = engine.submit(greedy(prompt(4, 1), 3), l);
+        assertThatThrownBy(() -> h.result().get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(EngineClosedException.class).hasRootCauseMessage("fatal backend bug");
+        assertThat(l.ended.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(l.errors.get()).isEqualTo(1);
+        await(backend::isClosed);
+        assertThatThrownBy(() -> engine.generate(greedy(prompt(3, 1), 2))).isInstanceOf(EngineClosedException.class);
+        engine.close();
+    }
+
+    @Test
+    void idsBeyondTheTokenizersVocabularyCarryNoText() throws Exception {
+        int modelVocab = V + 40;
+        try (InferaEngine engine = TestEngines.start(new FakeBackend(modelVocab), new TestEngines.Settings(), modelVocab)) {
+            int[] p = prompt(6, 9);
+            int[] ids = FakeBackend.expected(p, 60, modelVocab);
+            GenerationResult r = engine.generate(greedy(p, 60)).get(10, TimeUnit.SECONDS);
+            assertThat(r.tokenIds()).containsExactly(IntStream.of(ids).boxed().toArray(Integer[]::new));
+            assertThat(IntStream.of(ids).anyMatch(id -> id >= V)).isTrue();
+            assertThat(r.text()).isEqualTo(TOK.decode(IntStream.of(ids).filter(id -> id < V).toArray()));
+        }
+    }
+
+    @Test
     void idleEngineDoesNotSpin() throws Exception {
         try (InferaEngine engine = TestEngines.start(new FakeBackend(V), new TestEngines.Settings())) {
             engine.generate(greedy(prompt(5, 1), 3)).get(10, TimeUnit.SECONDS);

@@ -55,8 +55,13 @@ final class TestEngines {
     }
 
     static InferaEngine start(FakeBackend backend, Settings s) {
+        return start(backend, s, VOCAB);
+    }
+
+    /** An engine whose model has {@code modelVocab} logits per row (at least the tokenizer's {@link #VOCAB}). */
+    static InferaEngine start(FakeBackend backend, Settings s, int modelVocab) {
         Tokenizer tok = asciiTokenizer();
-        EngineComponents parts = new EngineComponents(backend, tok, VOCAB, s.contextLength, new int[] {2}, null,
+        EngineComponents parts = new EngineComponents(backend, tok, modelVocab, s.contextLength, new int[] {2}, null,
                 "fake backend");
         return new InferaEngine(s.config(), parts, s.numBlocks);
     }

@@ -46,6 +46,32 @@ class TokenizerBehaviourTest {
     }
 
     @Test
+    void encodingFromManyThreadsAtOnceGivesTheSameIds() throws Exception {
+        List<String> texts = DecodeTest.samples("threads");
+        for (Tokenizer t : List.of(TestTokenizers.llama3(), TestTokenizers.llamaSpm(), TestTokenizers.bert())) {
+            List<int[]> expected = texts.stream().map(t::encode).toList();
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+                List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+                for (int worker = 0; worker < 4; worker++) {
+                    int offset = worker;
+                    results.add(pool.submit(() -> {
+                        for (int i = 0; i < texts.size(); i++) {
+                            int k = (i + offset * 37) % texts.size();
+                            if (!java.util.Arrays.equals(t.encode(texts.get(k)), expected.get(k))) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    }));
+                }
+                for (var r : results) {
+                    assertThat(r.get()).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
     void endOfGenerationTokens() {
         assertThat(TestTokenizers.llama3().eogIds()).contains(128001, 128009);
         assertThat(TestTokenizers.llama3().isEog(128009)).isTrue();

@@ -4,6 +4,7 @@ import dev.infera.core.model.RopeType;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -16,9 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code fma}, so results differ from the double-summing references by rounding only.
  *
  * <p>Attention walks a sequence's context block by block (one block-table lookup per block; a KV
- * head's keys or values of one block are contiguous). Scores are vector dot products over the head;
- * the value sum keeps one accumulator per slice of the head and streams every context token through
- * it, writing the output once.
+ * head's keys or values of one block form a contiguous tile of a few KB). Each tile is fetched from
+ * memory once and used from L1 by every query head of the group: scores are vector dot products over
+ * the head, and the value sum adds each tile's weighted rows into the output, one accumulator vector
+ * per slice of the head.
  *
  * <p>Template rules (it is copied as raw bytes): no lambdas, nested classes or enum switches.
  */
@@ -173,8 +175,8 @@ final class VectorKernelTemplate implements ElementwiseOps, AttentionKernel {
     }
 
     @Override
-    public void attendHead(float[] q, int qOffset, PagedKvCache cache, int layer, int kvHead, int[] blockTable,
-            int contextLen, float scale, float[] scores, float[] out, int outOffset) {
+    public void attend(float[] q, int qOffset, int numHeads, PagedKvCache cache, int layer, int kvHead,
+            int[] blockTable, int contextLen, float scale, float[] scores, float[] out, int outOffset) {
         MemorySegment kv = cache.memory();
         int headDim = cache.headDim();
         int blockSize = cache.blockSize();
@@ -183,45 +185,54 @@ final class VectorKernelTemplate implements ElementwiseOps, AttentionKernel {
         for (int start = 0, b = 0; start < contextLen; start += blockSize, b++) {
             long tile = cache.tile(layer, 0, blockTable[b], kvHead);
             int n = Math.min(blockSize, contextLen - start);
-            for (int o = 0; o < n; o++) {
-                long k = tile + o * rowBytes;
-                FloatVector acc = FloatVector.zero(F);
+            for (int g = 0; g < numHeads; g++) {
+                int qg = qOffset + g * headDim;
+                int row = g * contextLen + start;
+                for (int o = 0; o < n; o++) {
+                    long k = tile + o * rowBytes;
+                    FloatVector acc = FloatVector.zero(F);
+                    int d = 0;
+                    for (; d < bound; d += L) {
+                        FloatVector key = FloatVector.fromMemorySegment(F, kv, k + (long) d * Float.BYTES, ORDER);
+                        acc = FloatVector.fromArray(F, q, qg + d).fma(key, acc);
+                    }
+                    float dot = acc.reduceLanes(VectorOperators.ADD);
+                    for (; d < headDim; d++) {
+                        dot += q[qg + d] * kv.get(PagedKvCache.ELEMENT, k + (long) d * Float.BYTES);
+                    }
+                    scores[row + o] = dot * scale;
+                }
+            }
+        }
+        for (int g = 0; g < numHeads; g++) {
+            softmax(scores, g * contextLen, contextLen);
+            Arrays.fill(out, outOffset + g * headDim, outOffset + (g + 1) * headDim, 0f);
+        }
+        for (int start = 0, b = 0; start < contextLen; start += blockSize, b++) {
+            long tile = cache.tile(layer, 1, blockTable[b], kvHead);
+            int n = Math.min(blockSize, contextLen - start);
+            for (int g = 0; g < numHeads; g++) {
+                int og = outOffset + g * headDim;
+                int row = g * contextLen + start;
                 int d = 0;
                 for (; d < bound; d += L) {
-                    FloatVector key = FloatVector.fromMemorySegment(F, kv, k + (long) d * Float.BYTES, ORDER);
-                    acc = FloatVector.fromArray(F, q, qOffset + d).fma(key, acc);
+                    long col = tile + (long) d * Float.BYTES;
+                    FloatVector acc = FloatVector.fromArray(F, out, og + d);
+                    for (int o = 0; o < n; o++) {
+                        FloatVector v = FloatVector.fromMemorySegment(F, kv, col + o * rowBytes, ORDER);
+                        acc = v.fma(FloatVector.broadcast(F, scores[row + o]), acc);
+                    }
+                    acc.intoArray(out, og + d);
                 }
-                float dot = acc.reduceLanes(VectorOperators.ADD);
                 for (; d < headDim; d++) {
-                    dot += q[qOffset + d] * kv.get(PagedKvCache.ELEMENT, k + (long) d * Float.BYTES);
-                }
-                scores[start + o] = dot * scale;
-            }
-        }
-        softmax(scores, 0, contextLen);
-        for (int d = 0; d < bound; d += L) {
-            FloatVector acc = FloatVector.zero(F);
-            long dBytes = (long) d * Float.BYTES;
-            for (int start = 0, b = 0; start < contextLen; start += blockSize, b++) {
-                long tile = cache.tile(layer, 1, blockTable[b], kvHead) + dBytes;
-                int n = Math.min(blockSize, contextLen - start);
-                for (int o = 0; o < n; o++) {
-                    FloatVector v = FloatVector.fromMemorySegment(F, kv, tile + o * rowBytes, ORDER);
-                    acc = v.fma(FloatVector.broadcast(F, scores[start + o]), acc);
+                    long col = tile + (long) d * Float.BYTES;
+                    float sum = out[og + d];
+                    for (int o = 0; o < n; o++) {
+                        sum += scores[row + o] * kv.get(PagedKvCache.ELEMENT, col + o * rowBytes);
+                    }
+                    out[og + d] = sum;
                 }
             }
-            acc.intoArray(out, outOffset + d);
-        }
-        for (int d = bound; d < headDim; d++) {
-            float sum = 0f;
-            for (int start = 0, b = 0; start < contextLen; start += blockSize, b++) {
-                long tile = cache.tile(layer, 1, blockTable[b], kvHead) + (long) d * Float.BYTES;
-                int n = Math.min(blockSize, contextLen - start);
-                for (int o = 0; o < n; o++) {
-                    sum += scores[start + o] * kv.get(PagedKvCache.ELEMENT, tile + o * rowBytes);
-                }
-            }
-            out[outOffset + d] = sum;
         }
     }
 }
