@@ -20,7 +20,8 @@ public final class Cli {
                 new TokenizeCommand(),
                 new SynthCommand(),
                 new BatchCommand(),
-                new BenchCommand());
+                new BenchCommand(),
+                new GenerateCommand());
     }
 
     public int run(String[] args) {
