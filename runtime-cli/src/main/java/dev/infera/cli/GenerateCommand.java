@@ -1,17 +1,29 @@
 package dev.infera.cli;
 
+import dev.infera.api.GenerationRequest;
 import dev.infera.api.GenerationResult;
+import dev.infera.api.InferenceEngine;
+import dev.infera.api.InferenceEngineBuilder;
+import dev.infera.api.RequestTooLargeException;
 import dev.infera.api.SamplingParams;
-import dev.infera.core.generation.TextGenerator;
+import dev.infera.api.TokenChunk;
+import dev.infera.api.TokenListener;
+import dev.infera.core.backend.KvCacheLayout;
+import dev.infera.core.gguf.GgufFile;
 import dev.infera.core.json.Json;
+import dev.infera.core.model.ModelConfig;
+import dev.infera.core.tokenizer.TokenizerGguf;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@code infera generate}: one completion from a GGUF model, streamed to stdout as it is generated.
+ * It runs through the batching engine (one request, a KV cache sized for it), which gives the same
+ * text and tokens as the direct single-sequence path.
  *
  * <p>Output: only the generated text (not the prompt), each piece printed and flushed as soon as it is
  * final, then a newline; a summary line (token counts, time to first token, decode speed, finish
@@ -25,6 +37,8 @@ import java.util.Map;
  * greedy. Without {@code --seed} every run draws differently.
  */
 final class GenerateCommand implements Command {
+
+    private static final int KV_BLOCK_TOKENS = InferenceEngineBuilder.DEFAULT_BLOCK_SIZE;
 
     private static final Map<String, String> OPTION_OF_FIELD = Map.of(
             "temperature", "--temperature",
@@ -76,25 +90,54 @@ final class GenerateCommand implements Command {
             throw new CliException("--threads must be at least 1, got " + threads);
         }
         boolean json = options.flag("--json");
-        // Bad arguments found on the way (unknown backend, a prompt longer than the context) are user errors.
-        try (TextGenerator generator = TextGenerator.open(model, options.string("--backend", "auto"), threads)) {
-            GenerationResult result = generator.generate(prompt, params, json ? piece -> { } : piece -> {
-                out.print(piece);
-                out.flush();
-            });
-            if (json) {
-                out.println(Json.write(jsonOf(result)));
-            } else {
-                out.println();
-                err.printf("[%d prompt tokens, %d generated, time to first token %.1f ms, %.1f tokens/s, finish: %s]%n",
-                        result.promptTokens(), result.completionTokens(), ttftMillis(result), decodeTokensPerSecond(result),
-                        result.finishReason().jsonName());
+        TokenListener streamer = json ? TokenListener.none() : new TokenListener() {
+            @Override
+            public void onToken(TokenChunk chunk) {
+                if (!chunk.text().isEmpty()) {
+                    out.print(chunk.text());
+                    out.flush();
+                }
             }
+        };
+        GenerationResult result;
+        // Bad arguments found on the way (unknown backend, a prompt longer than the context) are user errors.
+        try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(options.string("--backend", "auto"))
+                .computeThreads(threads).maxRunningRequests(1)
+                .kvCacheBytes(kvCacheBytesFor(model, prompt, params.maxTokens())).build()) {
+            GenerationRequest request = GenerationRequest.builder().prompt(prompt).sampling(params).build();
+            result = engine.submit(request, streamer).result().join();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RequestTooLargeException tooLarge) {
+                throw new CliException(tooLarge.getMessage());
+            }
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+        if (json) {
+            out.println(Json.write(jsonOf(result)));
+        } else {
+            out.println();
+            err.printf("[%d prompt tokens, %d generated, time to first token %.1f ms, %.1f tokens/s, finish: %s]%n",
+                    result.promptTokens(), result.completionTokens(), ttftMillis(result), decodeTokensPerSecond(result),
+                    result.finishReason().jsonName());
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * A KV cache just large enough for this one request (prompt plus new tokens, at most the model's
+     * context), at 4 bytes per value, instead of the engine's default share of free memory.
+     */
+    private static long kvCacheBytesFor(Path model, String prompt, int maxTokens) {
+        try (GgufFile file = GgufFile.open(model)) {
+            ModelConfig config = ModelConfig.fromMetadata(file.metadata());
+            int promptTokens = TokenizerGguf.load(file.metadata()).encode(prompt).length;
+            long tokens = Math.min(config.contextLength(), (long) promptTokens + maxTokens);
+            long blocks = (tokens + KV_BLOCK_TOKENS - 1) / KV_BLOCK_TOKENS;
+            return Math.max(1, blocks) * KvCacheLayout.bytesPerBlock(config, KV_BLOCK_TOKENS, Float.BYTES);
+        }
     }
 
     private static SamplingParams samplingParams(Options options) {
