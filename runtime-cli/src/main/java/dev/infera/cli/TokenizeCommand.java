@@ -132,7 +132,11 @@ final class TokenizeCommand implements Command {
         if (!Files.isRegularFile(path)) {
             throw new CliException("--file must name a file, but " + path + " is not a regular file");
         }
-        return Files.readString(path, StandardCharsets.UTF_8);
+        try {
+            return Files.readString(path, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new CliException("--file " + path + " is not valid UTF-8 text");
+        }
     }
 
     /** The pieces of {@code input} between separators; a trailing separator ends the last piece. */
