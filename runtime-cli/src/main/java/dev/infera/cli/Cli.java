@@ -15,7 +15,12 @@ public final class Cli {
     public Cli(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        this.commands = List.of(new InspectCommand(), new TokenizeCommand());
+        this.commands = List.of(
+                new InspectCommand(),
+                new TokenizeCommand(),
+                new SynthCommand(),
+                new BatchCommand(),
+                new BenchCommand());
     }
 
     public int run(String[] args) {

@@ -1,5 +1,6 @@
 package dev.infera.cpu;
 
+import dev.infera.core.backend.BackendContext;
 import dev.infera.core.backend.ExecutionBackend;
 import dev.infera.core.backend.KvCacheLayout;
 import dev.infera.core.backend.StepBatch;
@@ -34,6 +35,12 @@ public final class CpuBackend implements ExecutionBackend {
             pool.close();
             throw e;
         }
+    }
+
+    /** The fast backend: Vector API kernels on {@code context.numThreads()} threads. */
+    public static CpuBackend create(BackendContext context) {
+        return new CpuBackend(context.weights(), context.numThreads(),
+                pool -> CpuKernels.simd(pool, context.config().headDim()));
     }
 
     /** A backend with the given kernels, built on its pool (for cross-checks and benchmarks). */

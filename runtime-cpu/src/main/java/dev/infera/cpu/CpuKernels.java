@@ -2,12 +2,13 @@ package dev.infera.cpu;
 
 import dev.infera.cpu.kernels.MatMul;
 import dev.infera.cpu.kernels.ScalarMatMul;
+import dev.infera.cpu.kernels.SimdMatMul;
+import dev.infera.cpu.kernels.WorkerPool;
 import dev.infera.cpu.ops.AttentionKernel;
 import dev.infera.cpu.ops.ElementwiseOps;
 import dev.infera.cpu.ops.ScalarAttention;
 import dev.infera.cpu.ops.ScalarElementwiseOps;
-import dev.infera.cpu.ops.SimdAttention;
-import dev.infera.cpu.ops.SimdElementwiseOps;
+import dev.infera.cpu.ops.SimdKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,13 +25,19 @@ public record CpuKernels(MatMul matMul, ElementwiseOps ops, AttentionKernel atte
         }
     }
 
+    /** The fast set: {@link SimdMatMul} on the backend's pool and Vector API kernels, preferred species. */
+    public static CpuKernels simd(WorkerPool pool, int headDim) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED;
+        return vectorized(new SimdMatMul(pool, species), species, headDim);
+    }
+
     /**
      * Vector API element-wise and attention kernels around the given matrix product. Attention uses the
      * widest species no longer than a head, so short heads still run in full vectors.
      */
     public static CpuKernels vectorized(MatMul matMul, VectorSpecies<Float> species, int headDim) {
-        return new CpuKernels(matMul, new SimdElementwiseOps(species),
-                new SimdAttention(attentionSpecies(species, headDim)));
+        return new CpuKernels(matMul, SimdKernels.elementwise(species),
+                SimdKernels.attention(attentionSpecies(species, headDim)));
     }
 
     static VectorSpecies<Float> attentionSpecies(VectorSpecies<Float> preferred, int headDim) {

@@ -28,7 +28,8 @@ import dev.infera.cpu.ops.PagedKvCache;
  * sees its own earlier tokens. A row's result depends only on its own sequence's tokens and cache, never
  * on what else shares the step (row-wise kernels, one attention task per row and head), which is what
  * makes greedy output independent of batching. Attention runs on the worker pool, one task per
- * (token, query head); query heads {@code h} read KV head {@code h / headsPerKvHead}.
+ * (token, KV head) covering the query heads that share it (head {@code h} reads KV head
+ * {@code h / headsPerKvHead}), so each key and value is fetched once per token for the whole group.
  */
 final class ForwardPass {
 
@@ -116,7 +117,7 @@ final class ForwardPass {
                     s.ropeCos, s.ropeSin, t * ropeDim);
             cache.write(layer, batch.slot(t), s.k, t * kvDim, s.v, t * kvDim);
         }
-        pool.parallelFor(n * config.numHeads(), attentionTask);
+        pool.parallelFor(n * config.numKvHeads(), attentionTask);
         matMul.apply(w.wo(), s.att, 0, n, s.proj, 0);
         ops.add(s.x, 0, s.proj, 0, n * dim);
         for (int t = 0; t < n; t++) {
@@ -129,16 +130,15 @@ final class ForwardPass {
         ops.add(s.x, 0, s.proj, 0, n * dim);
     }
 
-    /** Attention task {@code task = row * numHeads + head}. */
+    /** Attention task {@code task = row * numKvHeads + kvHead}: the query heads sharing that KV head. */
     private void attendOne(int task, int worker) {
-        int numHeads = config.numHeads();
-        int row = task / numHeads;
-        int head = task % numHeads;
-        int headDim = config.headDim();
-        int offset = row * config.queryDim() + head * headDim;
-        attention.attendHead(s.q, offset, cache, layer, head / config.headsPerKvHead(),
-                batch.blockTable(s.rowSeq[row]), batch.position(row) + 1, attentionScale, s.scores[worker],
-                s.att, offset);
+        int numKvHeads = config.numKvHeads();
+        int row = task / numKvHeads;
+        int kvHead = task % numKvHeads;
+        int group = config.headsPerKvHead();
+        int offset = row * config.queryDim() + kvHead * group * config.headDim();
+        attention.attend(s.q, offset, group, cache, layer, kvHead, batch.blockTable(s.rowSeq[row]),
+                batch.position(row) + 1, attentionScale, s.scores[worker], s.att, offset);
     }
 
     private float[] logits() {

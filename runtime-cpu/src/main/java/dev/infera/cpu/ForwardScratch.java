@@ -40,7 +40,7 @@ final class ForwardScratch {
     /** Final-normed sample rows, {@code samples x dim}. */
     float[] sampleX = new float[0];
     float[] logits = new float[0];
-    /** One attention score row per worker thread. */
+    /** Attention scores per worker thread: one row per query head of a KV group. */
     float[][] scores;
 
     ForwardScratch(ModelConfig config, int numWorkers) {
@@ -78,7 +78,7 @@ final class ForwardScratch {
         if (maxContext > contextCapacity) {
             int n = grow(maxContext);
             for (int w = 0; w < numWorkers; w++) {
-                scores[w] = new float[n];
+                scores[w] = new float[Math.multiplyExact(n, config.headsPerKvHead())];
             }
             contextCapacity = n;
         }

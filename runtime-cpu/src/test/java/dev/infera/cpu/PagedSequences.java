@@ -19,8 +19,11 @@ import java.util.Random;
  */
 final class PagedSequences {
 
-    /** One sequence's feed for a step: its new tokens and whether to return the last one's logits. */
-    record Feed(int seq, int[] tokens, boolean sample) {
+    /** One sequence's feed for a step: its new tokens and how many of the last ones' logits to return. */
+    record Feed(int seq, int[] tokens, int numSampled) {
+        Feed(int seq, int[] tokens, boolean sample) {
+            this(seq, tokens, sample ? 1 : 0);
+        }
     }
 
     private final ExecutionBackend backend;
@@ -50,7 +53,10 @@ final class PagedSequences {
         return computed.get(seq);
     }
 
-    /** Runs one step over the feeds (in order) and returns a copy of each sampled feed's logits (null otherwise). */
+    /**
+     * Runs one step over the feeds (in order) and returns a copy of every sampled row's logits, feed
+     * after feed.
+     */
     float[][] step(List<Feed> feeds) {
         StepBatchBuilder b = new StepBatchBuilder(layout);
         for (Feed f : feeds) {
@@ -69,17 +75,15 @@ final class PagedSequences {
                 }
                 blockTables.set(f.seq(), table);
             }
-            b.addSequence(table, computed.get(f.seq()), f.tokens(), f.sample());
+            b.addSequence(table, computed.get(f.seq()), f.tokens(), f.numSampled());
         }
         StepResult r = backend.execute(b.build());
-        float[][] out = new float[feeds.size()][];
-        int row = 0;
-        for (int i = 0; i < feeds.size(); i++) {
-            Feed f = feeds.get(i);
+        for (Feed f : feeds) {
             computed.set(f.seq(), computed.get(f.seq()) + f.tokens().length);
-            if (f.sample()) {
-                out[i] = r.row(row++);
-            }
+        }
+        float[][] out = new float[r.numRows()][];
+        for (int row = 0; row < out.length; row++) {
+            out[row] = r.row(row);
         }
         return out;
     }

@@ -2,10 +2,15 @@ package dev.infera.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infera.core.backend.BackendContext;
 import dev.infera.core.model.LoadedModel;
 import dev.infera.core.testing.SharedModels;
-import dev.infera.cpu.kernels.ScalarMatMul;
-import jdk.incubator.vector.FloatVector;
+import dev.infera.core.tokenizer.Tokenizer;
+import dev.infera.core.tokenizer.TokenizerGguf;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,8 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * stories260K (F32) against llama2.c's run.c: greedy decoding from BOS must choose run.c's token at
- * every one of 256 positions, and our logits must match its recorded top-5 logits at every position
- * and its full logit vectors at positions 0 and 1 within 1e-4.
+ * every one of 256 positions, decode to exactly the text run.c prints for {@code -n 200} and
+ * {@code -n 256}, and our logits must match its recorded top-5 logits at every position and its full
+ * logit vectors at positions 0 and 1 within 1e-4.
  */
 class Stories260KGoldenTest {
 
@@ -34,11 +40,19 @@ class Stories260KGoldenTest {
         }
     }
 
+    /** run.c's output for {@code -n steps}: the text of the {@code steps} tokens it generates after BOS. */
+    private static String expectedText(int steps) {
+        try {
+            return Files.readString(SharedModels.file("reference/stories260K/greedy_t0_n" + steps + ".expected.txt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static CpuBackend backend(String path) {
         return switch (path) {
             case "scalar" -> CpuBackend.scalarReference(model.weights());
-            case "simd" -> CpuBackend.withKernels(model.weights(), 2, pool -> CpuKernels.vectorized(
-                    new ScalarMatMul(), FloatVector.SPECIES_PREFERRED, model.config().headDim()));
+            case "simd" -> CpuBackend.create(new BackendContext(model.weights(), 2));
             default -> throw new IllegalArgumentException(path);
         };
     }
@@ -54,6 +68,7 @@ class Stories260KGoldenTest {
             int token = 1;
             double maxTopDiff = 0;
             double maxFullDiff = 0;
+            int[] generated = new int[trace.steps().size()];
             for (TraceFile.Step step : trace.steps()) {
                 assertThat(step.input()).as("input at pos %d", step.pos()).isEqualTo(token);
                 float[] logits = seqs.step(seq, token);
@@ -69,7 +84,11 @@ class Stories260KGoldenTest {
                 }
                 token = PagedSequences.argmax(logits);
                 assertThat(token).as("greedy token after pos %d", step.pos()).isEqualTo(step.next());
+                generated[step.pos()] = token;
             }
+            Tokenizer tokenizer = TokenizerGguf.load(model.gguf().metadata());
+            assertThat(tokenizer.decode(Arrays.copyOf(generated, 200))).isEqualTo(expectedText(200));
+            assertThat(tokenizer.decode(generated)).isEqualTo(expectedText(256));
             System.out.printf("stories260K %s path: max |logit diff| vs run.c: top-5 %.3g, full vectors %.3g%n",
                     path, maxTopDiff, maxFullDiff);
             assertThat(trace.fullLogits()).containsKeys(0, 1);

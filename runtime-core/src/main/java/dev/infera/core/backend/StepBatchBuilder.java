@@ -37,9 +37,20 @@ public final class StepBatchBuilder {
      * @param sampleLast whether the last new token's logits are wanted
      */
     public StepBatchBuilder addSequence(int[] blockTable, int numComputedTokens, int[] newTokens, boolean sampleLast) {
+        return addSequence(blockTable, numComputedTokens, newTokens, sampleLast ? 1 : 0);
+    }
+
+    /**
+     * Like {@link #addSequence(int[], int, int[], boolean)}, but asks for the logits of the last
+     * {@code numSampled} new tokens (for prompt log-probabilities or teacher-forced scoring).
+     */
+    public StepBatchBuilder addSequence(int[] blockTable, int numComputedTokens, int[] newTokens, int numSampled) {
         if (blockTable == null || newTokens == null || newTokens.length == 0 || numComputedTokens < 0) {
             throw new IllegalArgumentException("a sequence needs a block table, at least one new token and a "
                     + "non-negative computed count");
+        }
+        if (numSampled < 0 || numSampled > newTokens.length) {
+            throw new IllegalArgumentException("numSampled must be in 0.." + newTokens.length + ", got " + numSampled);
         }
         int seq = blockTables.size();
         int seqLen = numComputedTokens + newTokens.length;
@@ -57,17 +68,17 @@ public final class StepBatchBuilder {
             numTokens++;
         }
         blockTables.add(blockTable);
-        if (seq + 2 > queryStart.length) {
-            queryStart = Arrays.copyOf(queryStart, queryStart.length * 2);
+        if (seq == seqLens.length) {
             seqLens = Arrays.copyOf(seqLens, seqLens.length * 2);
+            queryStart = Arrays.copyOf(queryStart, seqLens.length + 1);
         }
         seqLens[seq] = seqLen;
         queryStart[seq + 1] = numTokens;
-        if (sampleLast) {
-            if (numSampleRows == sampleRows.length) {
-                sampleRows = Arrays.copyOf(sampleRows, sampleRows.length * 2);
-            }
-            sampleRows[numSampleRows++] = numTokens - 1;
+        if (numSampleRows + numSampled > sampleRows.length) {
+            sampleRows = Arrays.copyOf(sampleRows, Math.max(numSampleRows + numSampled, sampleRows.length * 2));
+        }
+        for (int row = numTokens - numSampled; row < numTokens; row++) {
+            sampleRows[numSampleRows++] = row;
         }
         return this;
     }

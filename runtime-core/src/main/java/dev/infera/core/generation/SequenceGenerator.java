@@ -2,6 +2,7 @@ package dev.infera.core.generation;
 
 import dev.infera.api.FinishReason;
 import dev.infera.api.SamplingParams;
+import dev.infera.api.TokenLogprobs;
 import dev.infera.core.backend.ExecutionBackend;
 import dev.infera.core.backend.KvCacheLayout;
 import dev.infera.core.backend.StepBatchBuilder;
@@ -9,7 +10,9 @@ import dev.infera.core.backend.StepResult;
 import dev.infera.core.sampling.Sampler;
 import dev.infera.core.sampling.SamplingWorkspace;
 import dev.infera.core.sampling.StopConditions;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -92,16 +95,17 @@ public final class SequenceGenerator {
             result = backend.execute(new StepBatchBuilder(kvLayout).addSequence(blockTable, done, chunk, last).build());
         }
         int[] generated = new int[tokenBudget];
+        long[] tokenNanos = new long[tokenBudget];
+        List<TokenLogprobs> logprobs = params.logprobsEnabled() ? new ArrayList<>() : List.of();
         int numGenerated = 0;
-        long firstTokenAt = 0;
         FinishReason finish = null;
         while (finish == null) {
             int token = sampler.sample(result.logits(), result.offset(0), vocabSize);
-            long now = System.nanoTime();
-            if (numGenerated == 0) {
-                firstTokenAt = now;
-            }
+            tokenNanos[numGenerated] = System.nanoTime() - start;
             generated[numGenerated++] = token;
+            if (params.logprobsEnabled()) {
+                logprobs.add(sampler.lastLogprobs());
+            }
             finish = stops.check(token, numGenerated);
             if (finish != FinishReason.STOP_TOKEN) {
                 FinishReason bySink = sink.onToken(token, sampler.lastLogprobs());
@@ -117,9 +121,8 @@ public final class SequenceGenerator {
                         .addSequence(blockTable, position, new int[] {token}, true).build());
             }
         }
-        long end = System.nanoTime();
-        return new TokenRun(Arrays.copyOf(generated, numGenerated), finish, promptLength, firstTokenAt - start,
-                end - firstTokenAt);
+        return new TokenRun(Arrays.copyOf(generated, numGenerated), finish, promptLength,
+                Arrays.copyOf(tokenNanos, numGenerated), System.nanoTime() - start, logprobs);
     }
 
     private int[] blockTableFor(int positions) {

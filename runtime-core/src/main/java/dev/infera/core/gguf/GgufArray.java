@@ -1,5 +1,6 @@
 package dev.infera.core.gguf;
 
+import dev.infera.api.ModelFormatException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -58,7 +59,7 @@ public record GgufArray(GgufValueType elementType, Object values) {
         if (values instanceof String[] s) {
             return s;
         }
-        throw new IllegalStateException("GGUF array holds " + elementType + ", not STRING");
+        throw new ModelFormatException("GGUF array holds " + elementType + ", not STRING");
     }
 
     /** Integer elements widened to long (unsigned types read as unsigned). */
@@ -86,7 +87,7 @@ public record GgufArray(GgufValueType elementType, Object values) {
                 yield r;
             }
             case long[] l -> l.clone();
-            default -> throw new IllegalStateException("GGUF array holds " + elementType + ", not integers");
+            default -> throw new ModelFormatException("GGUF array holds " + elementType + ", not integers");
         };
     }
 
@@ -99,7 +100,7 @@ public record GgufArray(GgufValueType elementType, Object values) {
         int[] r = new int[l.length];
         for (int i = 0; i < l.length; i++) {
             if (l[i] != (int) l[i]) {
-                throw new IllegalStateException("GGUF array element " + i + " = " + l[i] + " does not fit an int");
+                throw new ModelFormatException("GGUF array element " + i + " = " + l[i] + " does not fit an int");
             }
             r[i] = (int) l[i];
         }

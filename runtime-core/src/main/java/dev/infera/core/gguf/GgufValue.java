@@ -1,5 +1,6 @@
 package dev.infera.core.gguf;
 
+import dev.infera.api.ModelFormatException;
 import java.util.Objects;
 
 /**
@@ -69,7 +70,7 @@ public record GgufValue(GgufValueType type, Object value) {
             case INT32 -> (Integer) value;
             case UINT64, INT64 -> (Long) value;
             case BOOL -> ((Boolean) value) ? 1 : 0;
-            default -> throw new IllegalStateException("GGUF value of type " + type + " is not an integer");
+            default -> throw new ModelFormatException("GGUF value of type " + type + " is not an integer");
         };
     }
 

@@ -36,7 +36,8 @@ public final class LoadedModel implements AutoCloseable {
 
     /** A model over an already opened file; closing the model closes the file. */
     public static LoadedModel of(GgufFile file) {
-        ModelConfig config = ModelConfig.fromMetadata(file.metadata());
+        long embeddingRows = file.findTensor("token_embd.weight").map(t -> t.dim(1)).orElse(0L);
+        ModelConfig config = ModelConfig.fromMetadata(file.metadata(), embeddingRows);
         return new LoadedModel(file, config, ModelWeights.load(config, TensorSource.of(file)));
     }
 

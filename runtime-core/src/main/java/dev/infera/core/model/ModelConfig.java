@@ -90,6 +90,15 @@ public record ModelConfig(
      * or, failing that, the length of {@code tokenizer.ggml.tokens}.
      */
     public static ModelConfig fromMetadata(GgufMetadata md) {
+        return fromMetadata(md, 0);
+    }
+
+    /**
+     * Like {@link #fromMetadata(GgufMetadata)}, but without {@code <arch>.vocab_size} the vocabulary
+     * size is {@code embeddingRows} (the rows of {@code token_embd.weight}, which fix the width of the
+     * logits even when the tokenizer lists fewer tokens) when that is positive.
+     */
+    public static ModelConfig fromMetadata(GgufMetadata md, long embeddingRows) {
         ModelArchitecture arch = ModelArchitecture.fromGguf(md.getString("general.architecture"));
         String p = arch.ggufName() + ".";
         int dim = md.getInt(p + "embedding_length");
@@ -108,6 +117,8 @@ public record ModelConfig(
         int vocabSize;
         if (md.contains(p + "vocab_size")) {
             vocabSize = md.getInt(p + "vocab_size");
+        } else if (embeddingRows > 0 && embeddingRows <= Integer.MAX_VALUE) {
+            vocabSize = (int) embeddingRows;
         } else if (md.contains("tokenizer.ggml.tokens")) {
             vocabSize = md.getArray("tokenizer.ggml.tokens").length();
         } else {

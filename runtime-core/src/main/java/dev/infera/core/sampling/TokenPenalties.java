@@ -49,7 +49,8 @@ final class TokenPenalties {
 
     /** Records a generated token. */
     void addGeneratedToken(int tokenId) {
-        generatedCounts[slotOf(tokenId)]++;
+        int slot = slotOf(tokenId); // may grow the table: index the new counts array, not the old one
+        generatedCounts[slot]++;
     }
 
     /** Number of times {@code tokenId} was generated. */

@@ -79,6 +79,23 @@ class StepBatchTest {
     }
 
     @Test
+    void builderGrowsForManySequencesAndSampledRows() {
+        KvCacheLayout big = new KvCacheLayout(1, 1, 4, 200, 4, 4);
+        StepBatchBuilder b = new StepBatchBuilder(big);
+        for (int s = 0; s < 37; s++) {
+            b.addSequence(new int[] {2 * s, 2 * s + 1}, s % 4, new int[] {s, s + 1, s + 2}, s % 3);
+        }
+        StepBatch batch = b.build();
+        assertThat(batch.numSeqs()).isEqualTo(37);
+        assertThat(batch.numTokens()).isEqualTo(111);
+        assertThat(batch.queryStart(37)).isEqualTo(111);
+        assertThat(batch.seqLen(36)).isEqualTo(36 % 4 + 3);
+        assertThat(batch.numSampleRows()).isEqualTo(36);
+        assertThat(batch.sampleRow(0)).isEqualTo(5);
+        assertThat(batch.slot(110)).isEqualTo(2 * 36 * 4 + 2);
+    }
+
+    @Test
     void builderChecksTheBlockTableCoversTheContext() {
         assertThatThrownBy(() -> new StepBatchBuilder(LAYOUT).addSequence(new int[] {0}, 3, new int[] {1, 2}, true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 5 slots");

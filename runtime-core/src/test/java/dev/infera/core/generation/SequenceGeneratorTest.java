@@ -114,7 +114,8 @@ class SequenceGeneratorTest {
         assertThat(run.completionTokens()).isEqualTo(40);
         // prefill steps + one step per generated token except the last
         assertThat(backend.steps).isEqualTo((PROMPT.length + chunk - 1) / chunk + 39);
-        assertThat(run.timeToFirstNanos()).isPositive();
+        assertThat(run.timeToFirstTokenNanos()).isPositive();
+        assertThat(run.tokenNanos()).isSorted();
         assertThat(run.decodeTokensPerSecond()).isPositive();
     }
 
@@ -173,6 +174,9 @@ class SequenceGeneratorTest {
         TokenRun b = gen.generate(PROMPT, p, new int[0], (t, lp) -> null);
         assertThat(b.tokenIds()).containsExactly(a.tokenIds());
         assertThat(logprobs).hasSize(30).allMatch(v -> v <= 0);
+        assertThat(a.logprobs()).hasSize(30);
+        assertThat(a.logprobs().get(4).logprob()).isEqualTo(logprobs.get(4));
+        assertThat(a.logprobs().get(4).tokenId()).isEqualTo(a.tokenIds()[4]);
     }
 
     @Test

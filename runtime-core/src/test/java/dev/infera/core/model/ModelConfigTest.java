@@ -113,6 +113,11 @@ class ModelConfigTest {
         assertThatThrownBy(() -> ModelConfig.fromMetadata(new GgufMetadata(gqa)))
                 .isInstanceOf(ModelFormatException.class).hasMessageContaining("not a multiple of the KV head count 3");
 
+        Map<String, GgufValue> padded = storiesMetadata();
+        assertThat(ModelConfig.fromMetadata(new GgufMetadata(padded), 520).vocabSize()).isEqualTo(520);
+        padded.put("llama.vocab_size", GgufValue.ofUInt32(530));
+        assertThat(ModelConfig.fromMetadata(new GgufMetadata(padded), 520).vocabSize()).isEqualTo(530);
+
         Map<String, GgufValue> noVocab = storiesMetadata();
         noVocab.remove("tokenizer.ggml.tokens");
         assertThatThrownBy(() -> ModelConfig.fromMetadata(new GgufMetadata(noVocab)))

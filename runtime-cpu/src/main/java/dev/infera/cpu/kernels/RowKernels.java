@@ -40,13 +40,6 @@ interface RowKernels {
         };
     }
 
-    /**
-     * Batch-1 product: {@code y[yOffset + r - firstRow] = dot(row r, x[xOffset ...])} for rows in
-     * {@code [firstRow, endRow)}, decoding each weight block straight into the dot product.
-     */
-    void dotRows(int kind, MemorySegment w, long rowBytes, int cols, int firstRow, int endRow,
-            float[] x, int xOffset, float[] y, int yOffset);
-
     /** Decodes rows {@code [firstRow, firstRow + numRows)} into {@code dst}, row i at {@code i * cols}. */
     void decodeRows(int kind, MemorySegment w, long rowBytes, int cols, int firstRow, int numRows, float[] dst);
 }

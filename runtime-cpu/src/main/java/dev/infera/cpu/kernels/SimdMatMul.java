@@ -8,12 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The fast matrix product: Vector API kernels, parallel over output rows on a {@link WorkerPool}.
  *
- * <p>Batch 1 (token-by-token decode) is bound by memory bandwidth: each worker streams its share of
- * weight rows once and decodes every block straight into the dot product with the activation row, no
- * intermediate buffer. Larger batches are bound by arithmetic: a worker decodes {@value #DECODE_ROWS}
- * weight rows at a time into a float buffer of its own and multiplies them with all activation rows in
- * 4x4 register tiles, so the weights are still read (and decoded) once per call however large the
- * batch. Types without a SIMD decoder (Q2_K, Q3_K, Q8_K) take the second path with the scalar
+ * <p>A worker decodes {@value #DECODE_ROWS} weight rows at a time into a float buffer of its own
+ * (small enough to stay in L1/L2 cache) and multiplies them with all activation rows in 4x4 register
+ * tiles (4x1 at batch 1), so the weights are read from memory and decoded exactly once per call
+ * whatever the batch. Batch 1 (token-by-token decode) is bound by memory bandwidth, larger batches
+ * by arithmetic; the same loop serves both. Types without a SIMD decoder (Q2_K, Q3_K, Q8_K) take the second path with the scalar
  * decoder from {@link Dequantize}; they are correct, not fast.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
@@ -67,14 +66,11 @@ public final class SimdMatMul implements MatMul {
         if (kind < 0 && !Dequantize.supports(w.type())) {
             throw new IllegalArgumentException("cannot multiply with a weight matrix of type " + w.type());
         }
-        boolean fused = batch == 1 && kind >= 0;
         int threads = pool.numThreads();
-        int unit = fused ? 4 : DECODE_ROWS;
-        int rowsPerTask = Math.max(unit, roundUp(ceilDiv(w.rows(), threads * TASKS_PER_THREAD), unit));
-        if (!fused) {
-            ensureDecodeBuffers(w.cols());
-        }
-        job.set(w, kind, fused, rowsPerTask, x, xOffset, xStride, batch, y, yOffset, yStride);
+        int rowsPerTask = Math.max(DECODE_ROWS,
+                roundUp(ceilDiv(w.rows(), threads * TASKS_PER_THREAD), DECODE_ROWS));
+        ensureDecodeBuffers(w.cols());
+        job.set(w, kind, rowsPerTask, x, xOffset, xStride, batch, y, yOffset, yStride);
         try {
             pool.parallelFor(ceilDiv(w.rows(), rowsPerTask), job);
         } finally {
@@ -103,7 +99,6 @@ public final class SimdMatMul implements MatMul {
     private final class Job implements WorkerPool.Task {
         private WeightMatrix w;
         private int kind;
-        private boolean fused;
         private int rowsPerTask;
         private float[] x;
         private int xOffset;
@@ -113,11 +108,10 @@ public final class SimdMatMul implements MatMul {
         private int yOffset;
         private int yStride;
 
-        void set(WeightMatrix w, int kind, boolean fused, int rowsPerTask, float[] x, int xOffset, int xStride,
+        void set(WeightMatrix w, int kind, int rowsPerTask, float[] x, int xOffset, int xStride,
                 int batch, float[] y, int yOffset, int yStride) {
             this.w = w;
             this.kind = kind;
-            this.fused = fused;
             this.rowsPerTask = rowsPerTask;
             this.x = x;
             this.xOffset = xOffset;
@@ -140,10 +134,6 @@ public final class SimdMatMul implements MatMul {
             int end = Math.min(w.rows(), first + rowsPerTask);
             int cols = w.cols();
             long rowBytes = w.rowBytes();
-            if (fused) {
-                rowKernels.dotRows(kind, w.data(), rowBytes, cols, first, end, x, xOffset, y, yOffset + first);
-                return;
-            }
             float[] buf = decoded[workerIndex];
             for (int r = first; r < end; r += DECODE_ROWS) {
                 int n = Math.min(DECODE_ROWS, end - r);

@@ -1,23 +1,28 @@
 package dev.infera.cpu.kernels;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The CPU backend's own worker threads, built for many short parallel loops per second (a decode
  * step runs hundreds of matrix products of a few microseconds each).
  *
- * <p>{@link #parallelFor} hands {@code numTasks} task indices to {@code numThreads} threads: the
+ * <p>{@link #parallelFor} hands task indices {@code [0, numTasks)} to {@code numThreads} threads: the
  * calling thread is worker 0 and takes part; workers 1..n-1 are daemon threads owned by this pool
- * (never the common ForkJoinPool). Indices are claimed from one atomic counter, so uneven tasks
- * balance themselves. A call publishes its job by bumping a volatile generation number; idle workers
- * spin on it for {@code spinNanos} before parking, so back-to-back loops hand over in well under a
- * microsecond while an idle pool costs no CPU. Nothing is allocated per call: the task object belongs
- * to the caller, who reuses it.
+ * (never the common ForkJoinPool). Indices are claimed one at a time from a single atomic word that
+ * packs (loop generation, task count, next index), so uneven tasks balance themselves, and a worker
+ * that wakes late, or not at all (an oversubscribed machine), costs nothing: whoever is running takes
+ * the remaining indices, and the caller waits only for indices that were actually claimed. Idle
+ * workers spin on the claim word for {@code spinNanos} (yielding now and then) before parking, so
+ * back-to-back loops hand over in well under a microsecond while an idle pool costs no CPU.
+ * Nothing is allocated per call: the task object belongs to the caller, who reuses it.
  *
  * <p>Invariants: one loop runs at a time (calls from other threads wait; a nested call from inside a
- * task runs serially on the calling thread); {@code parallelFor} returns only after every index has
- * run; an exception thrown by a task is rethrown to the caller after the loop has drained.
+ * task runs serially on the calling thread); the task reference is replaced only after every index of
+ * the previous loop completed, so a claim made under generation g always runs generation g's task;
+ * {@code parallelFor} returns after every index ran; a task's exception is rethrown to the caller
+ * after the loop has drained.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -27,21 +32,25 @@ public final class WorkerPool implements AutoCloseable {
         void run(int taskIndex, int workerIndex);
     }
 
-    private static final long DEFAULT_SPIN_NANOS = 2_000_000L;
+    /** The most indices one loop may have (20 bits of the claim word). */
+    public static final int MAX_TASKS = (1 << 20) - 1;
+    private static final long DEFAULT_SPIN_NANOS = 1_000_000L;
+    private static final int INDEX_BITS = 20;
+    private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
 
     private final int numThreads;
     private final long spinNanos;
     private final Thread[] threads;
     private final Worker[] workers;
-    private final AtomicInteger nextIndex = new AtomicInteger();
-    private final AtomicInteger busyWorkers = new AtomicInteger();
+    /** generation (24 bits) | numTasks (20 bits) | next index (20 bits). */
+    private final AtomicLong claim = new AtomicLong();
+    private final AtomicInteger completed = new AtomicInteger();
     private final Object callLock = new Object();
 
-    private volatile long generation;
-    private volatile boolean closed;
-    private Task task;
-    private int numTasks;
+    private volatile Task task;
     private volatile Throwable failure;
+    private volatile boolean closed;
+    private long generation;
     private Thread owner;
 
     public WorkerPool(int numThreads) {
@@ -81,6 +90,9 @@ public final class WorkerPool implements AutoCloseable {
         if (numTasks <= 0) {
             return;
         }
+        if (numTasks > MAX_TASKS) {
+            throw new IllegalArgumentException("at most " + MAX_TASKS + " tasks per loop, got " + numTasks);
+        }
         if (closed) {
             throw new IllegalStateException("worker pool is closed");
         }
@@ -101,28 +113,26 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void runLoop(int n, Task t) {
-        this.task = t;
-        this.numTasks = n;
-        this.failure = null;
-        nextIndex.set(0);
-        busyWorkers.set(numThreads - 1);
-        generation = generation + 1;
+    private void runLoop(int numTasks, Task t) {
+        generation = (generation + 1) & 0xFFFFFF;
+        long gen = generation;
+        task = t;
+        completed.set(0);
+        claim.set((gen << (2 * INDEX_BITS)) | ((long) numTasks << INDEX_BITS));
         for (int i = 1; i < numThreads; i++) {
             if (workers[i].parked) {
                 LockSupport.unpark(threads[i]);
             }
         }
-        drain(0);
-        long spins = 0;
-        while (busyWorkers.get() != 0) {
-            if (++spins > 1_000_000) {
+        drain(gen, 0);
+        int spins = 0;
+        while (completed.get() != numTasks) {
+            if (++spins % 4096 == 0) {
                 Thread.yield();
             } else {
                 Thread.onSpinWait();
             }
         }
-        this.task = null;
         Throwable f = failure;
         if (f != null) {
             failure = null;
@@ -136,18 +146,27 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void drain(int workerIndex) {
-        Task t = task;
-        int n = numTasks;
-        int i;
-        while ((i = nextIndex.getAndIncrement()) < n) {
+    /** Claims and runs indices of loop {@code gen} until none are left. */
+    private void drain(long gen, int workerIndex) {
+        while (true) {
+            long c = claim.get();
+            int index = (int) (c & INDEX_MASK);
+            if ((c >>> (2 * INDEX_BITS)) != gen || index >= (int) ((c >>> INDEX_BITS) & INDEX_MASK)) {
+                return;
+            }
+            if (!claim.compareAndSet(c, c + 1)) {
+                continue;
+            }
             try {
-                t.run(i, workerIndex);
+                if (failure == null) {
+                    task.run(index, workerIndex);
+                }
             } catch (Throwable e) {
                 if (failure == null) {
                     failure = e;
                 }
-                nextIndex.set(n);
+            } finally {
+                completed.incrementAndGet();
             }
         }
     }
@@ -167,7 +186,6 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         closed = true;
-        generation = generation + 1;
         for (int i = 1; i < numThreads; i++) {
             LockSupport.unpark(threads[i]);
         }
@@ -191,34 +209,40 @@ public final class WorkerPool implements AutoCloseable {
 
         @Override
         public void run() {
-            long seen = generation;
-            while (true) {
-                seen = awaitGeneration(seen);
-                if (closed) {
+            long seenGen = claim.get() >>> (2 * INDEX_BITS);
+            while (!closed) {
+                long gen = awaitNewLoop(seenGen);
+                if (gen < 0) {
                     return;
                 }
-                drain(index);
-                busyWorkers.decrementAndGet();
+                seenGen = gen;
+                drain(gen, index);
             }
         }
 
-        private long awaitGeneration(long seen) {
+        /** Waits until the claim word shows a generation other than {@code seenGen}; -1 when closed. */
+        private long awaitNewLoop(long seenGen) {
             long start = System.nanoTime();
             int spins = 0;
             while (true) {
-                long g = generation;
-                if (g != seen) {
-                    return g;
+                long gen = claim.get() >>> (2 * INDEX_BITS);
+                if (gen != seenGen) {
+                    return gen;
                 }
-                if ((++spins & 255) == 0 && System.nanoTime() - start > spinNanos) {
+                if (closed) {
+                    return -1;
+                }
+                if (++spins % 1024 != 0) {
+                    Thread.onSpinWait();
+                } else if (System.nanoTime() - start < spinNanos) {
+                    Thread.yield();
+                } else {
                     parked = true;
-                    if (generation == seen && !closed) {
+                    if ((claim.get() >>> (2 * INDEX_BITS)) == seenGen && !closed) {
                         LockSupport.park(this);
                     }
                     parked = false;
                     start = System.nanoTime();
-                } else {
-                    Thread.onSpinWait();
                 }
             }
         }

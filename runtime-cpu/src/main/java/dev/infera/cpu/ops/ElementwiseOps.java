@@ -5,7 +5,7 @@ import dev.infera.core.model.RopeType;
 /**
  * The row-wise kernels of a transformer layer, over float arrays at offsets. Two implementations
  * share these signatures: {@link ScalarElementwiseOps}, the plain-loop reference, and
- * {@link SimdElementwiseOps}, the Vector API version; tests run both on the same seeded inputs.
+ * {@link SimdKernels#elementwise}, the Vector API version; tests run both on the same seeded inputs.
  *
  * <p>RoPE angle tables are "expanded": for each of the {@code ropeDim} rotated elements of a head,
  * {@code cos[j]} is the cosine of its pair's angle and {@code sin[j]} the sine signed for that element,

@@ -2,13 +2,22 @@ package dev.infera.cpu.ops;
 
 import java.lang.foreign.MemorySegment;
 
-/** The reference {@link AttentionKernel}: plain loops over the paged cache, dot products in double. */
+/** The reference {@link AttentionKernel}: one head after another, plain loops, dot products in double. */
 public final class ScalarAttention implements AttentionKernel {
 
     private final ElementwiseOps ops = new ScalarElementwiseOps();
 
     @Override
-    public void attendHead(float[] q, int qOffset, PagedKvCache cache, int layer, int kvHead, int[] blockTable,
+    public void attend(float[] q, int qOffset, int numHeads, PagedKvCache cache, int layer, int kvHead,
+            int[] blockTable, int contextLen, float scale, float[] scores, float[] out, int outOffset) {
+        int headDim = cache.headDim();
+        for (int g = 0; g < numHeads; g++) {
+            attendHead(q, qOffset + g * headDim, cache, layer, kvHead, blockTable, contextLen, scale, scores,
+                    out, outOffset + g * headDim);
+        }
+    }
+
+    private void attendHead(float[] q, int qOffset, PagedKvCache cache, int layer, int kvHead, int[] blockTable,
             int contextLen, float scale, float[] scores, float[] out, int outOffset) {
         MemorySegment kv = cache.memory();
         int headDim = cache.headDim();

@@ -19,16 +19,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AttentionKernelTest {
 
+    /** headDim, blockSize, contextLen, query heads per KV head. */
     static Stream<Arguments> shapes() {
-        int[][] shapes = {{8, 16, 1}, {8, 16, 17}, {8, 4, 9}, {17, 5, 23}, {64, 16, 1}, {64, 16, 16}, {64, 16, 100},
-                {64, 1, 7}, {100, 3, 40}, {128, 16, 33}};
+        int[][] shapes = {{8, 16, 1, 2}, {8, 16, 17, 2}, {8, 4, 9, 1}, {17, 5, 23, 3}, {64, 16, 1, 3}, {64, 16, 16, 7},
+                {64, 16, 100, 3}, {64, 1, 7, 1}, {100, 3, 40, 2}, {128, 16, 33, 4}};
         return ElementwiseOpsTest.speciesList().stream()
-                .flatMap(s -> Stream.of(shapes).map(sh -> Arguments.of(s, sh[0], sh[1], sh[2])));
+                .flatMap(s -> Stream.of(shapes).map(sh -> Arguments.of(s, sh[0], sh[1], sh[2], sh[3])));
     }
 
     @ParameterizedTest
     @MethodSource("shapes")
-    void pagedAttentionMatchesDense(VectorSpecies<Float> species, int headDim, int blockSize, int contextLen) {
+    void pagedAttentionMatchesDense(VectorSpecies<Float> species, int headDim, int blockSize, int contextLen,
+            int group) {
         Random rnd = new Random(headDim * 7919L + blockSize * 31L + contextLen);
         int numKvHeads = 3;
         int numLayers = 2;
@@ -52,19 +54,24 @@ class AttentionKernelTest {
                 cache.write(layer, slot, keys, pos * kvDim, values, pos * kvDim);
                 cache.write(0, slot, values, pos * kvDim, keys, pos * kvDim);
             }
-            float[] q = ElementwiseOpsTest.gaussian(rnd, headDim + 1, 1f);
+            float[] q = ElementwiseOpsTest.gaussian(rnd, group * headDim + 1, 1f);
             float scale = (float) (1 / Math.sqrt(headDim));
-            float[] expected = dense(q, 1, keys, values, kvDim, kvHead * headDim, headDim, contextLen, scale);
-            float[] scratch = new float[contextLen];
-            float[] scalarOut = new float[headDim + 2];
-            float[] simdOut = new float[headDim + 2];
-            new ScalarAttention().attendHead(q, 1, cache, layer, kvHead, table, contextLen, scale, scratch,
+            float[] scratch = new float[group * contextLen];
+            float[] scalarOut = new float[group * headDim + 2];
+            float[] simdOut = new float[group * headDim + 2];
+            java.util.Arrays.fill(simdOut, Float.NaN);
+            new ScalarAttention().attend(q, 1, group, cache, layer, kvHead, table, contextLen, scale, scratch,
                     scalarOut, 2);
-            new SimdAttention(species).attendHead(q, 1, cache, layer, kvHead, table, contextLen, scale, scratch,
-                    simdOut, 2);
-            for (int d = 0; d < headDim; d++) {
-                assertThat((double) scalarOut[2 + d]).isCloseTo(expected[d], org.assertj.core.data.Offset.offset(1e-5));
-                assertThat((double) simdOut[2 + d]).isCloseTo(expected[d], org.assertj.core.data.Offset.offset(1e-5));
+            SimdKernels.attention(species).attend(q, 1, group, cache, layer, kvHead, table, contextLen, scale,
+                    scratch, simdOut, 2);
+            for (int g = 0; g < group; g++) {
+                float[] expected = dense(q, 1 + g * headDim, keys, values, kvDim, kvHead * headDim, headDim,
+                        contextLen, scale);
+                for (int d = 0; d < headDim; d++) {
+                    int o = 2 + g * headDim + d;
+                    assertThat((double) scalarOut[o]).isCloseTo(expected[d], org.assertj.core.data.Offset.offset(1e-5));
+                    assertThat((double) simdOut[o]).isCloseTo(expected[d], org.assertj.core.data.Offset.offset(1e-5));
+                }
             }
         }
     }

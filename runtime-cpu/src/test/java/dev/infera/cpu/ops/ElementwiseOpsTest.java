@@ -62,9 +62,9 @@ class ElementwiseOpsTest {
         float[] expected = new float[n + 5];
         float[] actual = new float[n + 5];
         SCALAR.rmsNorm(x, off, w, 1e-5f, expected, 5, n);
-        new SimdElementwiseOps(species).rmsNorm(x, off, w, 1e-5f, actual, 5, n);
+        SimdKernels.elementwise(species).rmsNorm(x, off, w, 1e-5f, actual, 5, n);
         assertClose(actual, expected, 2e-6);
-        new SimdElementwiseOps(species).rmsNorm(x, off, w, 1e-5f, x, off, n);
+        SimdKernels.elementwise(species).rmsNorm(x, off, w, 1e-5f, x, off, n);
         assertClose(java.util.Arrays.copyOfRange(x, off, off + n), java.util.Arrays.copyOfRange(expected, 5, 5 + n), 2e-6);
     }
 
@@ -72,7 +72,7 @@ class ElementwiseOpsTest {
     @MethodSource("sizes")
     void siluMulSoftmaxAdd(VectorSpecies<Float> species, int n) {
         Random rnd = new Random(n * 17L + species.length());
-        ElementwiseOps simd = new SimdElementwiseOps(species);
+        ElementwiseOps simd = SimdKernels.elementwise(species);
         float[] gate = gaussian(rnd, n + 1, 4f);
         float[] up = gaussian(rnd, n + 2, 1f);
         float[] g1 = gate.clone();
@@ -126,7 +126,7 @@ class ElementwiseOpsTest {
         float[] expected = x.clone();
         float[] actual = x.clone();
         SCALAR.rope(expected, 2, numHeads, headDim, ropeDim, type, cos, sin, 3);
-        new SimdElementwiseOps(species).rope(actual, 2, numHeads, headDim, ropeDim, type, cos, sin, 3);
+        SimdKernels.elementwise(species).rope(actual, 2, numHeads, headDim, ropeDim, type, cos, sin, 3);
         assertClose(actual, expected, 1e-6);
         int half = ropeDim / 2;
         for (int h = 0; h < numHeads; h++) {

@@ -1,0 +1,24 @@
+package dev.infera.api;
+
+/**
+ * A snapshot of an engine's load and counters since it started.
+ *
+ * @param runningRequests          requests holding KV cache and taking part in steps
+ * @param waitingRequests          requests queued (including ones still in the inbox)
+ * @param kvBlocksUsed             KV blocks referenced by requests
+ * @param kvBlocksTotal            KV blocks in the cache
+ * @param prefixCacheQueryTokens   prompt tokens looked up in the prefix cache
+ * @param prefixCacheHitTokens     of those, tokens found (their KV was reused)
+ * @param preemptions              times a running request was preempted (to be recomputed later)
+ * @param steps                    model steps run
+ * @param promptTokens             prompt tokens computed (cache hits excluded, recomputation included)
+ * @param generatedTokens          tokens generated
+ * @param finishedRequests         requests completed, failed or cancelled
+ * @param promptTokensPerSecond    computed prompt tokens per second of engine uptime
+ * @param generatedTokensPerSecond generated tokens per second of engine uptime
+ */
+public record EngineStats(int runningRequests, int waitingRequests, int kvBlocksUsed, int kvBlocksTotal,
+        long prefixCacheQueryTokens, long prefixCacheHitTokens, long preemptions, long steps, long promptTokens,
+        long generatedTokens, long finishedRequests, double promptTokensPerSecond,
+        double generatedTokensPerSecond) {
+}

@@ -1,0 +1,27 @@
+package dev.infera.api;
+
+import java.util.concurrent.CompletableFuture;
+
+/** A submitted request: its id, a way to cancel it, and its result. */
+public interface RequestHandle {
+
+    /** The engine-assigned id, also carried by the request's chunks and result. */
+    long id();
+
+    /**
+     * Asks the engine to stop the request. Its KV cache is freed at the next step and it completes
+     * with {@link FinishReason#CANCELLED} and the text generated so far. No effect once it is done.
+     */
+    void cancel();
+
+    /**
+     * Completes with the result after the listener's last call; completes exceptionally with a
+     * {@link GenerationFailedException}, {@link RequestTooLargeException} or
+     * {@link EngineClosedException} when the request fails. Cancelling this future cancels the request.
+     */
+    CompletableFuture<GenerationResult> result();
+
+    default boolean isDone() {
+        return result().isDone();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.infera.api;
+
+/**
+ * Receives one request's output as it is produced. Calls for one request come one at a time, in
+ * order, on the engine's callback executor (never on the engine's own thread): every
+ * {@link #onToken} first, then exactly one of {@link #onComplete} or {@link #onError}.
+ *
+ * <p>A listener that throws affects only its own request: that request is stopped (its KV cache freed)
+ * and fails with a {@link GenerationFailedException} whose cause is the listener's exception.
+ */
+public interface TokenListener {
+
+    /** A generated token and the text it releases. */
+    default void onToken(TokenChunk chunk) {
+    }
+
+    /** The request ended normally (stop token or string, max tokens, cancellation or deadline). */
+    default void onComplete(GenerationResult result) {
+    }
+
+    /** The request failed; no further calls follow. */
+    default void onError(Throwable error) {
+    }
+
+    /** A listener that ignores everything (use the handle's future for the result). */
+    static TokenListener none() {
+        return new TokenListener() {
+        };
+    }
+}

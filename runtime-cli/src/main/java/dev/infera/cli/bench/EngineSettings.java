@@ -1,0 +1,52 @@
+package dev.infera.cli.bench;
+
+import dev.infera.api.InferenceEngine;
+import dev.infera.api.InferenceEngineBuilder;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The engine options a benchmark runs with.
+ *
+ * @param kvCacheBytes 0 sizes the cache for the workload (see {@link #kvCacheBytesFor})
+ */
+public record EngineSettings(String backend, int threads, int maxBatchTokens, int maxRunningRequests,
+        long kvCacheBytes, int blockSize, boolean prefixCaching) {
+
+    /**
+     * The KV cache bytes for a run: the configured size, or, when it is 0, room for every request that
+     * can be in flight at once at its longest ({@code concurrentRequests}, capped by
+     * {@code maxRunningRequests}, times the blocks of {@code maxTokensPerRequest}). A cache sized this
+     * way never forces a preemption; a smaller one given on purpose shows how the engine copes.
+     */
+    public long kvCacheBytesFor(int concurrentRequests, int maxTokensPerRequest, long kvBytesPerToken) {
+        if (kvCacheBytes > 0) {
+            return kvCacheBytes;
+        }
+        long requests = Math.min(concurrentRequests, maxRunningRequests);
+        long blocksPerRequest = (maxTokensPerRequest + (long) blockSize - 1) / blockSize;
+        return requests * blocksPerRequest * blockSize * kvBytesPerToken;
+    }
+
+    /** Starts an engine on {@code model} with this KV cache size and room in its queue for {@code queuedRequests}. */
+    public InferenceEngine start(Path model, long kvBytes, int queuedRequests) {
+        return InferenceEngine.builder().model(model).backend(backend).computeThreads(threads)
+                .maxBatchTokens(maxBatchTokens).maxRunningRequests(maxRunningRequests).kvCacheBytes(kvBytes)
+                .blockSize(blockSize).prefixCaching(prefixCaching)
+                .maxQueuedRequests(Math.max(InferenceEngineBuilder.DEFAULT_MAX_QUEUED_REQUESTS, queuedRequests))
+                .build();
+    }
+
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backend", backend);
+        m.put("threads", threads);
+        m.put("max_batch_tokens", maxBatchTokens);
+        m.put("max_running_requests", maxRunningRequests);
+        m.put("kv_cache_bytes", kvCacheBytes == 0 ? "fit to workload" : kvCacheBytes);
+        m.put("block_size", blockSize);
+        m.put("prefix_caching", prefixCaching);
+        return m;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.infera.cli;
+
+import static dev.infera.cli.InspectCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.infera.cli.InspectCommandTest.Result;
+import dev.infera.core.json.Json;
+import dev.infera.core.testing.SharedModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+
+    private static String model() {
+        return SharedModels.file("stories260K.gguf").toString();
+    }
+
+    @Test
+    void runsAWorkloadEndToEndAndWritesJsonAndHtml(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("b.json");
+        Path html = dir.resolve("b.html");
+        Result r = run("bench", "--model", model(), "--num-prompts", "4", "--input-len", "16", "--output-len", "8",
+                "--ignore-eos", "--warmup", "1", "--bandwidth-gbs", "10", "--cache-dir", dir.toString(),
+                "--slo", "ttft=60000,tpot=60000", "--json", json.toString(), "--html", html.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Infera Benchmark Result").contains("stories260K.gguf")
+                .containsPattern("Successful requests: +4\\n").containsPattern("Total input tokens: +64\\n")
+                .containsPattern("Total generated tokens: +32\\n").containsPattern("Goodput \\(req/s\\).*\\(4 of 4")
+                .contains("Median TTFT (ms):").contains("P99 ITL (ms):").contains("Decode roofline fraction:");
+        Map<String, Object> root = Json.asObject(Json.parse(json), "root");
+        Map<String, Object> config = Json.asObject(root.get("config"), "config");
+        assertThat(Json.asObject(config.get("workload"), "workload")).containsEntry("num_prompts", 4L)
+                .containsEntry("input_len", 16L);
+        Map<String, Object> run = Json.asObject(Json.asArray(root.get("runs"), "runs").getFirst(), "run");
+        assertThat(run).containsEntry("completed", 4L).containsEntry("failed", 0L)
+                .containsEntry("total_output_tokens", 32L).containsEntry("bandwidth_gbs", 10.0);
+        assertThat((Long) run.get("steps")).isGreaterThanOrEqualTo(8);
+        assertThat((Double) run.get("output_throughput")).isPositive();
+        assertThat(Files.readString(html)).startsWith("<!DOCTYPE html>").contains("<svg");
+    }
+
+    @Test
+    void aSweepPrintsOneRowPerLevelAndSharedPrefixesHitTheCache(@TempDir Path dir) {
+        Result r = run("bench", "--model", model(), "--num-prompts", "4", "--input-len", "8", "--output-len", "4",
+                "--prefix-len", "48", "--num-prefixes", "1", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10",
+                "--sweep", "concurrency=1,2");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines.getFirst()).startsWith("Sweep over concurrency=1,2");
+        assertThat(lines.get(3).trim()).startsWith("1 ");
+        assertThat(lines.get(4).trim()).startsWith("2 ");
+        assertThat(lines).hasSize(5);
+        // One at a time, requests 2-4 find the 48-token prefix (3 blocks of 16) that request 1 computed.
+        Result one = run("bench", "--model", model(), "--num-prompts", "4", "--input-len", "8", "--output-len", "4",
+                "--prefix-len", "48", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10", "--max-concurrency", "1");
+        assertThat(one.exitCode()).as(one.err()).isZero();
+        assertThat(one.out()).containsPattern("of which from prefix cache: +144\\n")
+                .contains("Load:                                    max concurrency 1");
+        Result off = run("bench", "--model", model(), "--num-prompts", "4", "--input-len", "8", "--output-len", "4",
+                "--prefix-len", "48", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10", "--max-concurrency", "1",
+                "--no-prefix-cache");
+        assertThat(off.out()).containsPattern("of which from prefix cache: +0\\n");
+    }
+
+    @Test
+    void badOptionsGiveOneLineErrorsAndANonZeroExit(@TempDir Path dir) {
+        assertError(run("bench", "--model", model(), "--range-ratio", "1.5"), "--range-ratio must be in [0, 1)");
+        assertError(run("bench", "--model", model(), "--num-prompts", "0", "--input-len", "-3"), "--num-prompts");
+        assertError(run("bench", "--model", model(), "--num-prompts", "x"), "--num-prompts expects a whole number");
+        assertError(run("bench", "--model", model(), "--slo", "ttft=fast"), "--slo ttft");
+        assertError(run("bench", "--model", model(), "--sweep", "batch=1,2"), "unknown parameter 'batch'");
+        assertError(run("bench", "--model", model(), "--request-rate", "-1"), "--request-rate");
+        assertError(run("bench", "--model", model(), "--max-concurrency", "0"), "--max-concurrency");
+        assertError(run("bench", "--model", model(), "--bandwidth-gbs", "0"), "--bandwidth-gbs");
+        assertError(run("bench", "--model", model(), "--json", dir.resolve("no/such/x.json").toString()),
+                "folder of --json does not exist");
+        assertError(run("bench", "--model", dir.resolve("none.gguf").toString()), "file not found");
+        assertError(run("bench", "--model", model(), "--dtype", "q8_0"), "leave them out with --model");
+        assertError(run("bench", "--dtype", "q3_x", "--cache-dir", dir.toString()), "unsupported --dtype 'q3_x'");
+        assertError(run("bench", "--model", model(), "--input-len", "2000", "--output-len", "100"),
+                "does not fit the model's context of 2048 tokens");
+        assertError(run("bench", "--model", model(), "--frobnicate"), "unknown option '--frobnicate'");
+        Result help = run("bench", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("--sweep SPEC").contains("--request-rate R").contains("--no-prefix-cache");
+    }
+
+    private static void assertError(Result r, String text) {
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err().lines()).singleElement().asString().startsWith("infera bench: ").contains(text);
+    }
+}
