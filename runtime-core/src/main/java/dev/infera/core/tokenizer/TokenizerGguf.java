@@ -214,7 +214,7 @@ public final class TokenizerGguf {
     private static int[] intArray(GgufMetadata md, String key) {
         try {
             return md.getArray(key).toInts();
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | ModelFormatException e) {
             throw new ModelFormatException("GGUF metadata key '" + key + "' must be an array of integers: " + e.getMessage(), e);
         }
     }
@@ -222,7 +222,7 @@ public final class TokenizerGguf {
     private static float[] floatArray(GgufMetadata md, String key) {
         try {
             return md.getArray(key).toFloats();
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | ModelFormatException e) {
             throw new ModelFormatException("GGUF metadata key '" + key + "' must be an array of numbers: " + e.getMessage(), e);
         }
     }
