@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,27 @@ class TokenizerFileDamageTest {
         assertThatThrownBy(() -> Tokenizers.load(folder, null))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining(damaged).hasMessageContaining("byte offset " + (original.length - 1));
+    }
+
+    @Test
+    void tiktokenRankFarBeyondTheEntriesIsRejectedByLine() throws IOException {
+        Base64.Encoder b64 = Base64.getEncoder();
+        StringBuilder sb = new StringBuilder();
+        for (int b = 0; b < 256; b++) {
+            sb.append(b64.encodeToString(new byte[] {(byte) b})).append(' ').append(b).append('\n');
+        }
+        String bytes = sb.toString();
+        Path sparse = write("gappy.tiktoken", (bytes + b64.encodeToString("ab".getBytes(StandardCharsets.UTF_8))
+                + " " + (256 + TiktokenFile.RANK_GAP_SLACK) + "\n").getBytes(StandardCharsets.ISO_8859_1));
+        Tokenizer t = Tokenizers.load(sparse, "gpt-2");
+        assertThat(t.vocabSize()).isEqualTo(256 + TiktokenFile.RANK_GAP_SLACK + 1);
+        assertThat(t.encode("ab")).containsExactly(256 + TiktokenFile.RANK_GAP_SLACK);
+
+        Path forged = write("forged.tiktoken", (bytes + b64.encodeToString("ab".getBytes(StandardCharsets.UTF_8))
+                + " 16000000\n").getBytes(StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> Tokenizers.load(forged, "gpt-2"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("line 257").hasMessageContaining("rank 16000000");
     }
 
     @Test
