@@ -4,7 +4,8 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 
 /**
- * How many KV blocks an engine gets. An explicit {@code kvCacheBytes} is used as given. Otherwise the
+ * How many KV blocks an engine gets. An explicit {@code kvCacheBytes} is used as given; an explicit
+ * {@code kvCacheTokens} becomes whole blocks at the backend's bytes per block. Otherwise the
  * cache takes a quarter of the machine's free physical memory, but never more than every running
  * request could use at full context length (more would never be touched).
  */
@@ -16,11 +17,15 @@ final class KvCacheSizing {
     private KvCacheSizing() {
     }
 
-    /** The cache size in bytes for a configured size (0 = automatic). */
-    static long cacheBytes(long configuredBytes, long bytesPerBlock, int blockSize, int maxRunningRequests,
-            int contextLength) {
+    /** The cache size in bytes for a configured size in bytes or in tokens (both 0 = automatic). */
+    static long cacheBytes(long configuredBytes, int configuredTokens, long bytesPerBlock, int blockSize,
+            int maxRunningRequests, int contextLength) {
         if (configuredBytes > 0) {
             return configuredBytes;
+        }
+        if (configuredTokens > 0) {
+            long blocks = (configuredTokens + (long) blockSize - 1) / blockSize;
+            return saturatingMultiply(blocks, bytesPerBlock);
         }
         long blocksPerContext = (contextLength + (long) blockSize - 1) / blockSize;
         long usefulBytes = saturatingMultiply(saturatingMultiply(blocksPerContext, maxRunningRequests), bytesPerBlock);
