@@ -5,7 +5,8 @@ import java.lang.management.OperatingSystemMXBean;
 
 /**
  * How many KV blocks an engine gets. An explicit {@code kvCacheBytes} is used as given; an explicit
- * {@code kvCacheTokens} becomes whole blocks at the backend's bytes per block. Otherwise the
+ * {@code kvCacheTokens} becomes whole blocks at the backend's bytes per block, capped like the
+ * automatic size at what every running request could use at full context. Otherwise the
  * cache takes a quarter of the machine's free physical memory, but never more than every running
  * request could use at full context length (more would never be touched).
  */
@@ -23,12 +24,13 @@ final class KvCacheSizing {
         if (configuredBytes > 0) {
             return configuredBytes;
         }
+        long blocksPerContext = (contextLength + (long) blockSize - 1) / blockSize;
+        long usefulBlocks = saturatingMultiply(blocksPerContext, maxRunningRequests);
         if (configuredTokens > 0) {
             long blocks = (configuredTokens + (long) blockSize - 1) / blockSize;
-            return saturatingMultiply(blocks, bytesPerBlock);
+            return saturatingMultiply(Math.min(blocks, usefulBlocks), bytesPerBlock);
         }
-        long blocksPerContext = (contextLength + (long) blockSize - 1) / blockSize;
-        long usefulBytes = saturatingMultiply(saturatingMultiply(blocksPerContext, maxRunningRequests), bytesPerBlock);
+        long usefulBytes = saturatingMultiply(usefulBlocks, bytesPerBlock);
         long shareBytes = (long) (freePhysicalMemoryBytes() * FREE_MEMORY_SHARE);
         return Math.max(bytesPerBlock, Math.min(usefulBytes, shareBytes));
     }
