@@ -18,7 +18,6 @@ import dev.infera.cli.bench.WorkloadSpec;
 import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.synth.SynthModel;
 import dev.infera.core.synth.SynthPreset;
-import java.io.Console;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,8 +147,9 @@ final class BenchCommand implements Command {
         }
         BenchPlan plan = new BenchPlan(model, info.description(), spec, o.has("--num-prompts"), mode, sweep, engine,
                 sampling, slo, warmup, info.weightBytesPerStep(), info.kvBytesPerToken(), bandwidth, bandwidthSource);
-        PrintStream progress = o.flag("--progress") || isTerminal(err) ? err : null;
-        List<RunMetrics> runs = new BenchRunner(plan, info.tokenPool()).runAll(progress);
+        PrintStream progress = o.flag("--progress") || Terminal.isStderrTerminal(err) ? err : null;
+        List<RunMetrics> runs = new BenchRunner(plan, info.tokenPool())
+                .runAll(progress, stats -> err.println("infera bench: " + Terminal.kvCacheLine(stats, engine.blockSize())));
         if (sweep == null) {
             TextReport.printSummary(out, plan, runs.getFirst());
         } else {
@@ -230,8 +230,4 @@ final class BenchCommand implements Command {
         }
     }
 
-    private static boolean isTerminal(PrintStream err) {
-        Console console = System.console();
-        return err == System.err && console != null && console.isTerminal();
-    }
 }

@@ -19,10 +19,10 @@ import java.util.Map;
  * {@code infera tokenize}: token ids of a text, from a GGUF model's tokenizer or from tokenizer files.
  *
  * <p>By default no special tokens are added and special-token text is not parsed, the conventions of
- * the reference tokenizer tests. With {@code --separator} the input is split on that exact string
- * (escapes such as {@code \n} understood; a separator at the very end does not start another piece)
- * and one line per piece is printed, each id preceded by a space: the layout of the reference
- * {@code .out} files, so the output of an {@code .inp} file can be compared with {@code diff}.
+ * the tokenizer conformance files ({@code .inp} / {@code .out}). With {@code --separator} the input is
+ * split on that exact string (escapes such as {@code \n} understood; a separator at the very end does
+ * not start another piece) and one line per piece is printed, each id preceded by a space: the layout
+ * of the {@code .out} files, so the output for an {@code .inp} file can be compared with {@code diff}.
  */
 final class TokenizeCommand implements Command {
 
@@ -132,7 +132,11 @@ final class TokenizeCommand implements Command {
         if (!Files.isRegularFile(path)) {
             throw new CliException("--file must name a file, but " + path + " is not a regular file");
         }
-        return Files.readString(path, StandardCharsets.UTF_8);
+        try {
+            return Files.readString(path, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new CliException("--file " + path + " is not valid UTF-8 text");
+        }
     }
 
     /** The pieces of {@code input} between separators; a trailing separator ends the last piece. */

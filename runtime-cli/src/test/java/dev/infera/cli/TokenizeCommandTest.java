@@ -80,6 +80,8 @@ class TokenizeCommandTest {
         assertOneLineError(run("tokenize", "--model", notGguf.toString(), "--text", "x"), "not a GGUF file");
         Path badJson = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {");
         assertOneLineError(run("tokenize", "--tokenizer", badJson.toString(), "--text", "x"), "malformed JSON");
+        Path latin1 = Files.write(dir.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9});
+        assertOneLineError(run("tokenize", "--model", model, "--file", latin1.toString()), "not valid UTF-8");
         InspectCommandTest.Result help = run("tokenize", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("--separator S").contains("--pre NAME");

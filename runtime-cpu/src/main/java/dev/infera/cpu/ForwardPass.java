@@ -25,13 +25,22 @@ import dev.infera.cpu.ops.PagedKvCache;
  * </pre>
  *
  * Every row's K/V of a layer is written before any row of that layer attends, so a prefill chunk
- * sees its own earlier tokens. A row's result depends only on its own sequence's tokens and cache, never
- * on what else shares the step (row-wise kernels, one attention task per row and head), which is what
- * makes greedy output independent of batching. Attention runs on the worker pool, one task per
- * (token, KV head) covering the query heads that share it (head {@code h} reads KV head
- * {@code h / headsPerKvHead}), so each key and value is fetched once per token for the whole group.
+ * sees its own earlier tokens. Apart from the matrix products, a row's arithmetic depends only on its
+ * own sequence's tokens and cache, never on what else shares the step: element-wise kernels are called
+ * once per row, and attention per row and head is computed the same way however heads are grouped
+ * into tasks. That is what keeps greedy output independent of batching.
+ *
+ * <p>Everything runs on the backend's worker pool: the row-wise stages in chunks of rows, attention as
+ * tasks of one token and some query heads that share a KV head (head {@code h} reads KV head
+ * {@code h / headsPerKvHead}), so each key and value tile is fetched once for all of them.
  */
 final class ForwardPass {
+
+    /** Attention tasks per thread below which a task takes fewer heads than a whole KV group. */
+    private static final int TASKS_PER_THREAD = 4;
+    /** Row-wise stages run on the caller alone below this many rows (the hand-off would cost more). */
+    private static final int MIN_PARALLEL_ROWS = 4;
+    private static final int ROW_CHUNKS_PER_THREAD = 2;
 
     private final CpuModel model;
     private final ModelConfig config;
@@ -41,11 +50,20 @@ final class ForwardPass {
     private final WorkerPool pool;
     private final ForwardScratch s;
     private final float attentionScale;
+    private final WorkerPool.Task attentionInputTask = this::attentionInputRows;
+    private final WorkerPool.Task positionTask = this::positionRows;
     private final WorkerPool.Task attentionTask = this::attendOne;
+    private final WorkerPool.Task ffnInputTask = this::ffnInputRows;
+    private final WorkerPool.Task activationTask = this::activationRows;
+    private final WorkerPool.Task residualTask = this::residualRows;
 
     private StepBatch batch;
     private PagedKvCache cache;
     private int layer;
+    private CpuModel.Layer weights;
+    private int numRows;
+    private int rowChunks;
+    private int headsPerTask;
 
     ForwardPass(CpuModel model, CpuKernels kernels, WorkerPool pool) {
         this.model = model;
@@ -74,6 +92,7 @@ final class ForwardPass {
         } finally {
             this.batch = null;
             this.cache = null;
+            this.weights = null;
         }
     }
 
@@ -94,22 +113,48 @@ final class ForwardPass {
     }
 
     private void runLayer(CpuModel.Layer w, int n) {
-        int dim = config.embeddingLength();
-        int qDim = config.queryDim();
-        int kvDim = config.kvDim();
-        int ropeDim = config.ropeDim();
-        float eps = config.rmsNormEps();
-        for (int t = 0; t < n; t++) {
-            ops.rmsNorm(s.x, t * dim, w.attnNorm(), eps, s.xb, t * dim, dim);
-        }
+        this.weights = w;
+        this.numRows = n;
+        this.rowChunks = n < MIN_PARALLEL_ROWS ? 1 : Math.min(n, ROW_CHUNKS_PER_THREAD * pool.numThreads());
+        pool.parallelFor(rowChunks, attentionInputTask);
         matMul.apply(w.wq(), s.xb, 0, n, s.q, 0);
         matMul.apply(w.wk(), s.xb, 0, n, s.k, 0);
         matMul.apply(w.wv(), s.xb, 0, n, s.v, 0);
-        for (int t = 0; t < n; t++) {
-            if (w.bq() != null) {
-                ops.add(s.q, t * qDim, w.bq(), 0, qDim);
-                ops.add(s.k, t * kvDim, w.bk(), 0, kvDim);
-                ops.add(s.v, t * kvDim, w.bv(), 0, kvDim);
+        pool.parallelFor(rowChunks, positionTask);
+        headsPerTask = headsPerTask(n);
+        pool.parallelFor(n * (config.numHeads() / headsPerTask), attentionTask);
+        matMul.apply(w.wo(), s.att, 0, n, s.proj, 0);
+        pool.parallelFor(rowChunks, ffnInputTask);
+        matMul.apply(w.gate(), s.xb, 0, n, s.gate, 0);
+        matMul.apply(w.up(), s.xb, 0, n, s.up, 0);
+        pool.parallelFor(rowChunks, activationTask);
+        matMul.apply(w.down(), s.gate, 0, n, s.proj, 0);
+        pool.parallelFor(rowChunks, residualTask);
+    }
+
+    /** First row of a chunk of the row-wise stages. */
+    private int chunkStart(int chunk) {
+        return (int) ((long) chunk * numRows / rowChunks);
+    }
+
+    /** {@code xb = rmsnorm(x)} with the attention norm. */
+    private void attentionInputRows(int chunk, int worker) {
+        int dim = config.embeddingLength();
+        for (int t = chunkStart(chunk), end = chunkStart(chunk + 1); t < end; t++) {
+            ops.rmsNorm(s.x, t * dim, weights.attnNorm(), config.rmsNormEps(), s.xb, t * dim, dim);
+        }
+    }
+
+    /** Q/K/V biases, RoPE on queries and keys, and the keys and values into their KV slots. */
+    private void positionRows(int chunk, int worker) {
+        int qDim = config.queryDim();
+        int kvDim = config.kvDim();
+        int ropeDim = config.ropeDim();
+        for (int t = chunkStart(chunk), end = chunkStart(chunk + 1); t < end; t++) {
+            if (weights.bq() != null) {
+                ops.add(s.q, t * qDim, weights.bq(), 0, qDim);
+                ops.add(s.k, t * kvDim, weights.bk(), 0, kvDim);
+                ops.add(s.v, t * kvDim, weights.bv(), 0, kvDim);
             }
             ops.rope(s.q, t * qDim, config.numHeads(), config.headDim(), ropeDim, config.ropeType(),
                     s.ropeCos, s.ropeSin, t * ropeDim);
@@ -117,28 +162,60 @@ final class ForwardPass {
                     s.ropeCos, s.ropeSin, t * ropeDim);
             cache.write(layer, batch.slot(t), s.k, t * kvDim, s.v, t * kvDim);
         }
-        pool.parallelFor(n * config.numKvHeads(), attentionTask);
-        matMul.apply(w.wo(), s.att, 0, n, s.proj, 0);
-        ops.add(s.x, 0, s.proj, 0, n * dim);
-        for (int t = 0; t < n; t++) {
-            ops.rmsNorm(s.x, t * dim, w.ffnNorm(), eps, s.xb, t * dim, dim);
-        }
-        matMul.apply(w.gate(), s.xb, 0, n, s.gate, 0);
-        matMul.apply(w.up(), s.xb, 0, n, s.up, 0);
-        ops.siluMul(s.gate, 0, s.up, 0, n * config.feedForwardLength());
-        matMul.apply(w.down(), s.gate, 0, n, s.proj, 0);
-        ops.add(s.x, 0, s.proj, 0, n * dim);
     }
 
-    /** Attention task {@code task = row * numKvHeads + kvHead}: the query heads sharing that KV head. */
-    private void attendOne(int task, int worker) {
-        int numKvHeads = config.numKvHeads();
-        int row = task / numKvHeads;
-        int kvHead = task % numKvHeads;
+    /** {@code x += attention output; xb = rmsnorm(x)} with the FFN norm. */
+    private void ffnInputRows(int chunk, int worker) {
+        int dim = config.embeddingLength();
+        for (int t = chunkStart(chunk), end = chunkStart(chunk + 1); t < end; t++) {
+            ops.add(s.x, t * dim, s.proj, t * dim, dim);
+            ops.rmsNorm(s.x, t * dim, weights.ffnNorm(), config.rmsNormEps(), s.xb, t * dim, dim);
+        }
+    }
+
+    /**
+     * {@code gate = silu(gate) * up}, one call per row so that every row splits into vector body and
+     * scalar tail the same way whatever its place in the batch.
+     */
+    private void activationRows(int chunk, int worker) {
+        int ffn = config.feedForwardLength();
+        for (int t = chunkStart(chunk), end = chunkStart(chunk + 1); t < end; t++) {
+            ops.siluMul(s.gate, t * ffn, s.up, t * ffn, ffn);
+        }
+    }
+
+    /** {@code x += FFN output}. */
+    private void residualRows(int chunk, int worker) {
+        int dim = config.embeddingLength();
+        int start = chunkStart(chunk);
+        ops.add(s.x, start * dim, s.proj, start * dim, (chunkStart(chunk + 1) - start) * dim);
+    }
+
+    /**
+     * How many query heads of a KV group one attention task takes: the whole group (each K/V tile
+     * fetched once for all of them) unless that leaves fewer than {@link #TASKS_PER_THREAD} tasks per
+     * thread, as in decoding one sequence; then the largest divisor of the group that gives enough.
+     */
+    private int headsPerTask(int numTokens) {
         int group = config.headsPerKvHead();
-        int offset = row * config.queryDim() + kvHead * group * config.headDim();
-        attention.attend(s.q, offset, group, cache, layer, kvHead, batch.blockTable(s.rowSeq[row]),
-                batch.position(row) + 1, attentionScale, s.scores[worker], s.att, offset);
+        int wanted = TASKS_PER_THREAD * pool.numThreads();
+        for (int per = group; per > 1; per--) {
+            if (group % per == 0 && (long) numTokens * config.numHeads() / per >= wanted) {
+                return per;
+            }
+        }
+        return 1;
+    }
+
+    /** Attention task {@code task = row * (numHeads / headsPerTask) + chunk}: consecutive heads of one KV head. */
+    private void attendOne(int task, int worker) {
+        int chunksPerRow = config.numHeads() / headsPerTask;
+        int row = task / chunksPerRow;
+        int firstHead = (task % chunksPerRow) * headsPerTask;
+        int offset = row * config.queryDim() + firstHead * config.headDim();
+        attention.attend(s.q, offset, headsPerTask, cache, layer, firstHead / config.headsPerKvHead(),
+                batch.blockTable(s.rowSeq[row]), batch.position(row) + 1, attentionScale, s.scores[worker], s.att,
+                offset);
     }
 
     private float[] logits() {

@@ -8,6 +8,7 @@ import dev.infera.core.backend.KvCacheLayout;
 import dev.infera.core.backend.StepBatch;
 import dev.infera.core.backend.StepResult;
 import dev.infera.core.engine.sched.Scheduler;
+import dev.infera.core.engine.sched.Sequence;
 import dev.infera.core.engine.sched.StepBatchAssembler;
 import dev.infera.core.engine.sched.StepPlan;
 import java.util.ArrayList;
@@ -150,8 +151,8 @@ final class EngineLoop implements Runnable {
         try {
             scheduler.add(r);
         } catch (IllegalArgumentException e) {
-            r.fail(new RequestTooLargeException(e.getMessage()));
             release(r);
+            r.fail(new RequestTooLargeException(e.getMessage()));
             return;
         }
         if (r.deadlineNanos() != Long.MAX_VALUE) {
@@ -189,12 +190,13 @@ final class EngineLoop implements Runnable {
         }
         long start = System.nanoTime();
         int promptTokens = 0;
+        int generated = 0;
         for (int i = 0; i < plan.size(); i++) {
             EngineRequest r = (EngineRequest) plan.sequence(i);
             r.markScheduled(start);
             releasePermit(r);
-            int from = r.numComputedTokens();
-            promptTokens += Math.max(0, Math.min(from + plan.numNewTokens(i), r.numPromptTokens()) - from);
+            generated += plan.samples(i) ? 1 : 0;
+            promptTokens += prefillTokens(r, r.numComputedTokens(), plan.numNewTokens(i));
         }
         StepResult result;
         try {
@@ -208,9 +210,10 @@ final class EngineLoop implements Runnable {
             return;
         }
         scheduler.completeStep();
+        // Counted before any request of the step ends, so a caller holding a result sees its step counted.
+        counters.addStep(promptTokens, generated);
         long now = System.nanoTime();
         int row = 0;
-        int generated = 0;
         float[] logits = result.logits();
         for (int i = 0; i < plan.size(); i++) {
             if (!plan.samples(i)) {
@@ -218,12 +221,12 @@ final class EngineLoop implements Runnable {
             }
             EngineRequest r = (EngineRequest) plan.sequence(i);
             int offset = result.offset(row++);
-            generated++;
             FinishReason finish;
             try {
                 finish = r.sampleNext(logits, offset, vocabSize, now);
             } catch (RuntimeException e) {
                 log.warn("sampling failed for request {}", r.id(), e);
+                release(r);
                 r.failGeneration("request " + r.id() + " failed while sampling: " + e.getMessage(), e, now);
                 finish = FinishReason.ERROR;
             }
@@ -231,7 +234,17 @@ final class EngineLoop implements Runnable {
                 end(r, finish, now);
             }
         }
-        counters.addStep(promptTokens, generated);
+    }
+
+    /**
+     * Of the tokens {@code [from, from + count)} a step computes for {@code r}, those that are prefill
+     * rather than a decode input: prompt tokens, and, when a preempted request is recomputed, its
+     * generated tokens except the newest (which had never been computed: it is that step's decode
+     * input, as in any decode step).
+     */
+    static int prefillTokens(Sequence r, int from, int count) {
+        int prefillEnd = r.numGeneratedTokens() == 0 ? r.numPromptTokens() : r.numTokens() - 1;
+        return Math.max(0, Math.min(from + count, prefillEnd) - from);
     }
 
     private void failStep(StepPlan plan, RuntimeException cause) {
@@ -241,21 +254,25 @@ final class EngineLoop implements Runnable {
             victims.add((EngineRequest) plan.sequence(i));
         }
         for (EngineRequest r : victims) {
+            release(r);
             r.failGeneration("request " + r.id() + " failed: the backend failed during its step: " + cause.getMessage(),
                     cause, now);
-            release(r);
         }
     }
 
-    /** Ends a request with a reason (an already ended request only gets its resources back). */
+    /**
+     * Ends a request with a reason (an already ended request only gets its resources back). Its KV
+     * blocks are freed and the counters published before its result is handed out, so a caller that
+     * sees the result also sees the cache usage without it.
+     */
     private void end(EngineRequest r, FinishReason reason, long now) {
+        release(r);
         if (reason == FinishReason.CANCELLED && r.listenerFailure() != null) {
             r.failGeneration("request " + r.id() + " failed: its listener threw " + r.listenerFailure(),
                     r.listenerFailure(), now);
         } else if (reason != FinishReason.ERROR) {
             r.complete(reason, now);
         }
-        release(r);
     }
 
     private void release(EngineRequest r) {
@@ -266,6 +283,7 @@ final class EngineLoop implements Runnable {
             if (r.deadlineNanos() != Long.MAX_VALUE) {
                 deadlines.remove(r);
             }
+            counters.publish(scheduler);
         }
     }
 
@@ -290,8 +308,8 @@ final class EngineLoop implements Runnable {
             closed.initCause(fatal);
         }
         for (EngineRequest r : new ArrayList<>(active)) {
-            r.fail(closed);
             release(r);
+            r.fail(closed);
         }
         counters.publish(scheduler);
         try {

@@ -22,7 +22,7 @@ final class MergeTable {
         mask = capacity - 1;
     }
 
-    /** Adds a rule unless the pair already has one (the first rule for a pair wins, as in the reference). */
+    /** Adds a rule unless the pair already has one (the first, highest-priority rule for a pair wins). */
     boolean put(int left, int right, int rank, int merged) {
         if (left < 0 || right < 0 || rank < 0 || merged < 0) {
             throw new IllegalArgumentException("merge rule parts must be token ids and the rank non-negative");

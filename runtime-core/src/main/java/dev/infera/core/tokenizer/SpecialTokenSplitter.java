@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * Cuts special tokens written literally in the input out of it before the model's algorithm sees
  * the text. Tokens are tried longest first; each one splits every remaining text fragment at each of
- * its occurrences, the same order of work as the reference runtime, so overlapping candidates resolve
- * the same way. A token marked LSTRIP/RSTRIP also swallows ASCII whitespace on that side.
+ * its occurrences, so where candidates overlap the longer one wins, wherever it starts. A token marked
+ * LSTRIP/RSTRIP also swallows ASCII whitespace on that side.
  *
  * <p>Two candidate lists are kept: with special parsing on, control, user-defined and unknown tokens;
  * with it off, user-defined tokens only.

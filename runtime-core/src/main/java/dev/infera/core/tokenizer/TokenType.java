@@ -33,7 +33,7 @@ public enum TokenType {
         return this == CONTROL || this == USER_DEFINED || this == UNKNOWN;
     }
 
-    /** The type for a GGUF number; unknown numbers read as {@link #UNDEFINED}, as the reference does. */
+    /** The type for a GGUF number; unknown numbers read as {@link #UNDEFINED}. */
     public static TokenType fromGguf(int id) {
         return id >= 0 && id < BY_ID.length ? BY_ID[id] : UNDEFINED;
     }

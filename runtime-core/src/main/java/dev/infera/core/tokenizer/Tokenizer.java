@@ -6,7 +6,7 @@ package dev.infera.core.tokenizer;
  * <p>{@code encode(text, addSpecial, parseSpecial)}: {@code addSpecial} adds what the vocabulary asks
  * for around the text (BOS, EOS, BERT's separator); {@code parseSpecial} lets control tokens written in
  * the text (such as {@code <|im_start|>}) become their ids instead of being spelled out. User-defined
- * tokens are always matched literally, as the reference runtime does.
+ * tokens are always matched literally.
  *
  * <p>Decoding renders each token as bytes and joins them as UTF-8 (malformed sequences become U+FFFD).
  * Control and unknown tokens render as nothing unless asked for. Where the vocabulary adds a space

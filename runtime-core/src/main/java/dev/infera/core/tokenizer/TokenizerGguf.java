@@ -11,10 +11,10 @@ import java.util.Map;
 /**
  * Reads a {@link Vocabulary} from GGUF {@code tokenizer.ggml.*} metadata and writes one back.
  *
- * <p>Reading follows the reference runtime's defaults where keys are missing: SentencePiece
+ * <p>Reading uses the GGUF defaults where keys are missing: SentencePiece
  * vocabularies get BOS 1, EOS 2, UNK 0, add BOS and a space prefix; WordPiece gets CLS 101 as BOS,
- * SEP 102, UNK 100, PAD 0, MASK 103; byte-level BPE gets none (the reference's leftover default of
- * id 11 names an ordinary token in most BPE vocabularies, so it is not copied). Ids out of range keep
+ * SEP 102, UNK 100, PAD 0, MASK 103; byte-level BPE gets none (the old default of id 11 that some
+ * readers use names an ordinary token in most BPE vocabularies, so it is not used). Ids out of range keep
  * the default. Writing emits every key needed to rebuild an identical tokenizer, so
  * {@code read(write(v))} gives back {@code v}.
  */
@@ -214,7 +214,7 @@ public final class TokenizerGguf {
     private static int[] intArray(GgufMetadata md, String key) {
         try {
             return md.getArray(key).toInts();
-        } catch (IllegalStateException e) {
+        } catch (ModelFormatException e) {
             throw new ModelFormatException("GGUF metadata key '" + key + "' must be an array of integers: " + e.getMessage(), e);
         }
     }
@@ -222,7 +222,7 @@ public final class TokenizerGguf {
     private static float[] floatArray(GgufMetadata md, String key) {
         try {
             return md.getArray(key).toFloats();
-        } catch (IllegalStateException e) {
+        } catch (ModelFormatException e) {
             throw new ModelFormatException("GGUF metadata key '" + key + "' must be an array of numbers: " + e.getMessage(), e);
         }
     }

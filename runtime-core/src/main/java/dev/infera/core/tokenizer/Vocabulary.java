@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * the add-BOS/EOS flags. Every loader produces one; the GGUF export writes one; the tokenizer classes
  * are built from one. Immutable once built.
  *
- * <p>Building normalizes the data the way the reference runtime does when it loads a vocabulary:
+ * <p>Building normalizes the data the way GGUF vocabularies are meant to be read:
  * empty texts become {@code [EMPTY_<id>]}, special ids outside the vocabulary are dropped, a missing
  * end-of-turn token is found by its text, and tokens that end generation (EOS, EOT, EOM and texts such
  * as {@code <|im_end|>}) are typed CONTROL. Duplicate texts are an error.
