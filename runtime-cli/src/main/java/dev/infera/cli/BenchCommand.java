@@ -86,7 +86,7 @@ final class BenchCommand implements Command {
                 Option.value("--block-size", "N", "tokens per KV block (default 16)"),
                 Option.flag("--no-prefix-cache", "turn prefix caching off"),
                 Option.value("--warmup", "N", "short warm-up requests before measuring (default " + DEFAULT_WARMUP + ")"),
-                Option.value("--bandwidth-gbs", "X", "memory bandwidth for the roofline (default: measured once)"),
+                Option.value("--bandwidth-gbs", "X", "memory bandwidth for the roofline (default: measured once per thread count and cached)"),
                 Option.value("--json", "FILE", "write every number and the configuration as JSON"),
                 Option.value("--html", "FILE", "write a self-contained HTML report with charts"),
                 Option.flag("--progress", "show the live progress line even when stderr is not a terminal"));
@@ -144,7 +144,8 @@ final class BenchCommand implements Command {
         String bandwidthSource = "--bandwidth-gbs";
         if (!o.has("--bandwidth-gbs")) {
             bandwidth = BandwidthProbe.cachedOrMeasure(cache, threads, err);
-            bandwidthSource = "measured with " + threads + " threads";
+            bandwidthSource = "measured with " + threads + " threads, cached in "
+                    + cache.folder().resolve(BandwidthProbe.cacheFileName(threads));
         }
         BenchPlan plan = new BenchPlan(model, info.description(), spec, o.has("--num-prompts"), mode, sweep, engine,
                 sampling, slo, warmup, info.weightBytesPerStep(), info.kvBytesPerToken(), bandwidth, bandwidthSource);
