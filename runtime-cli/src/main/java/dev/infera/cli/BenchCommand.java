@@ -150,7 +150,13 @@ final class BenchCommand implements Command {
         BenchPlan plan = new BenchPlan(model, info.description(), spec, o.has("--num-prompts"), mode, sweep, engine,
                 sampling, slo, warmup, info.weightBytesPerStep(), info.kvBytesPerToken(), bandwidth, bandwidthSource);
         PrintStream progress = o.flag("--progress") || isTerminal(err) ? err : null;
-        List<RunMetrics> runs = new BenchRunner(plan, info.tokenPool()).runAll(progress);
+        List<RunMetrics> runs;
+        try {
+            runs = new BenchRunner(plan, info.tokenPool()).runAll(progress);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // The engine refused its settings (unknown backend, a KV cache smaller than one block, ...).
+            throw new CliException("cannot start the engine: " + e.getMessage());
+        }
         if (sweep == null) {
             TextReport.printSummary(out, plan, runs.getFirst());
         } else {
