@@ -85,7 +85,7 @@ final class BenchCommand implements Command {
                 Option.value("--block-size", "N", "tokens per KV block (default 16)"),
                 Option.flag("--no-prefix-cache", "turn prefix caching off"),
                 Option.value("--warmup", "N", "short warm-up requests before measuring (default " + DEFAULT_WARMUP + ")"),
-                Option.value("--bandwidth-gbs", "X", "memory bandwidth for the roofline (default: measured once)"),
+                Option.value("--bandwidth-gbs", "X", "memory bandwidth for the roofline (default: measured once per thread count and cached)"),
                 Option.value("--json", "FILE", "write every number and the configuration as JSON"),
                 Option.value("--html", "FILE", "write a self-contained HTML report with charts"),
                 Option.flag("--progress", "show the live progress line even when stderr is not a terminal"));
@@ -143,13 +143,20 @@ final class BenchCommand implements Command {
         String bandwidthSource = "--bandwidth-gbs";
         if (!o.has("--bandwidth-gbs")) {
             bandwidth = BandwidthProbe.cachedOrMeasure(cache, threads, err);
-            bandwidthSource = "measured with " + threads + " threads";
+            bandwidthSource = "measured with " + threads + " threads, cached in "
+                    + cache.folder().resolve(BandwidthProbe.cacheFileName(threads));
         }
         BenchPlan plan = new BenchPlan(model, info.description(), spec, o.has("--num-prompts"), mode, sweep, engine,
                 sampling, slo, warmup, info.weightBytesPerStep(), info.kvBytesPerToken(), bandwidth, bandwidthSource);
         PrintStream progress = o.flag("--progress") || Terminal.isStderrTerminal(err) ? err : null;
-        List<RunMetrics> runs = new BenchRunner(plan, info.tokenPool())
-                .runAll(progress, stats -> err.println("infera bench: " + Terminal.kvCacheLine(stats, engine.blockSize())));
+        List<RunMetrics> runs;
+        try {
+            runs = new BenchRunner(plan, info.tokenPool())
+                    .runAll(progress, stats -> err.println("infera bench: " + Terminal.kvCacheLine(stats, engine.blockSize())));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // The engine refused its settings (unknown backend, a KV cache smaller than one block, ...).
+            throw new CliException("cannot start the engine: " + e.getMessage());
+        }
         if (sweep == null) {
             TextReport.printSummary(out, plan, runs.getFirst());
         } else {
