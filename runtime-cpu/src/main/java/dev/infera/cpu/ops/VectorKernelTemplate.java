@@ -233,13 +233,21 @@ final class VectorKernelTemplate implements ElementwiseOps, AttentionKernel {
 
     private static float dotKey(float[] q, int qOffset, MemorySegment kv, long key, int headDim) {
         int bound = F.loopBound(headDim);
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
         int d = 0;
-        for (; d < bound; d += L) {
-            FloatVector k = FloatVector.fromMemorySegment(F, kv, key + (long) d * Float.BYTES, ORDER);
-            acc = FloatVector.fromArray(F, q, qOffset + d).fma(k, acc);
+        for (; d + L < bound; d += 2 * L) {
+            long at = key + (long) d * Float.BYTES;
+            acc0 = FloatVector.fromArray(F, q, qOffset + d).fma(FloatVector.fromMemorySegment(F, kv, at, ORDER), acc0);
+            acc1 = FloatVector.fromArray(F, q, qOffset + d + L)
+                    .fma(FloatVector.fromMemorySegment(F, kv, at + L * Float.BYTES, ORDER), acc1);
         }
-        float dot = acc.reduceLanes(VectorOperators.ADD);
+        if (d < bound) {
+            FloatVector k = FloatVector.fromMemorySegment(F, kv, key + (long) d * Float.BYTES, ORDER);
+            acc0 = FloatVector.fromArray(F, q, qOffset + d).fma(k, acc0);
+            d += L;
+        }
+        float dot = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; d < headDim; d++) {
             dot += q[qOffset + d] * kv.get(PagedKvCache.ELEMENT, key + (long) d * Float.BYTES);
         }
@@ -319,6 +327,19 @@ final class VectorKernelTemplate implements ElementwiseOps, AttentionKernel {
         long rowBytes = (long) headDim * Float.BYTES;
         int bound = F.loopBound(headDim);
         int d = 0;
+        for (; d + L < bound; d += 2 * L) {
+            long col = tile + (long) d * Float.BYTES;
+            FloatVector acc0 = FloatVector.fromArray(F, out, outOffset + d);
+            FloatVector acc1 = FloatVector.fromArray(F, out, outOffset + d + L);
+            for (int o = 0; o < n; o++) {
+                FloatVector w = FloatVector.broadcast(F, weights[weightsOffset + o]);
+                long at = col + o * rowBytes;
+                acc0 = FloatVector.fromMemorySegment(F, kv, at, ORDER).fma(w, acc0);
+                acc1 = FloatVector.fromMemorySegment(F, kv, at + L * Float.BYTES, ORDER).fma(w, acc1);
+            }
+            acc0.intoArray(out, outOffset + d);
+            acc1.intoArray(out, outOffset + d + L);
+        }
         for (; d < bound; d += L) {
             long col = tile + (long) d * Float.BYTES;
             FloatVector acc = FloatVector.fromArray(F, out, outOffset + d);
