@@ -56,7 +56,9 @@ public final class CudaBackend implements ExecutionBackend {
     private final ModelConfig config;
     private final ModelShape shape;
     private final AttentionConfig attention;
-    private final DeviceSession session;
+    private final Gpu gpu;
+    private final long dequantChunkBytes;
+    private final LaunchExecutor executor;
     private final DeviceWeights weights;
     private final StepBuffers buffers;
     private final GraphCache graphs;
@@ -67,24 +69,35 @@ public final class CudaBackend implements ExecutionBackend {
     private StepPlanner planner;
     private boolean closed;
 
-    private CudaBackend(BackendContext context, DeviceSession session) {
+    /**
+     * A backend on {@code gpu}, which it owns from here on (and closes); quantized matrices are
+     * expanded for cuBLAS in chunks of at most {@code dequantChunkBytes}.
+     */
+    CudaBackend(BackendContext context, Gpu gpu, long dequantChunkBytes) {
         this.config = context.config();
-        this.session = session;
-        this.shape = ModelShape.of(context.weights());
-        this.attention = AttentionConfig.choose(shape);
+        this.dequantChunkBytes = dequantChunkBytes;
+        this.gpu = gpu;
+        this.executor = new LaunchExecutor(gpu);
+        ModelShape modelShape;
+        AttentionConfig attentionConfig;
         DeviceWeights uploaded = null;
         StepBuffers scratch = null;
         try {
-            uploaded = DeviceWeights.upload(session.driver(), context.weights(), shape);
-            scratch = new StepBuffers(session.driver(), shape, attention, DEQUANT_CHUNK_BYTES);
+            modelShape = ModelShape.of(context.weights());
+            attentionConfig = AttentionConfig.choose(modelShape);
+            uploaded = DeviceWeights.upload(gpu, context.weights(), modelShape);
+            scratch = new StepBuffers(gpu, modelShape, attentionConfig, dequantChunkBytes);
         } catch (RuntimeException e) {
             closeQuietly(uploaded, e);
             closeQuietly(scratch, e);
+            closeQuietly(gpu, e);
             throw e;
         }
+        this.shape = modelShape;
+        this.attention = attentionConfig;
         this.weights = uploaded;
         this.buffers = scratch;
-        this.graphs = new GraphCache(session.driver(), session.stream());
+        this.graphs = new GraphCache(gpu);
         this.addresses = new LaunchExecutor.Addresses() {
             @Override
             public long of(Arg.Ptr p) {
@@ -103,12 +116,7 @@ public final class CudaBackend implements ExecutionBackend {
         CudaDriver driver = CudaLibraries.driver().require();
         Cublas cublas = CudaLibraries.cublas().require();
         DeviceSession session = DeviceSession.open(driver, cublas, 0, CUBLAS_WORKSPACE_BYTES);
-        try {
-            return new CudaBackend(context, session);
-        } catch (RuntimeException e) {
-            closeQuietly(session, e);
-            throw e;
-        }
+        return new CudaBackend(context, session, DEQUANT_CHUNK_BYTES);
     }
 
     /** The model's shape on the device (formats chosen, KV element type). */
@@ -118,7 +126,7 @@ public final class CudaBackend implements ExecutionBackend {
 
     /** The GPU's name. */
     public String deviceName() {
-        return session.deviceName();
+        return gpu.deviceName();
     }
 
     /** Decode steps replayed from a captured CUDA graph so far. */
@@ -143,20 +151,20 @@ public final class CudaBackend implements ExecutionBackend {
     public KvCacheLayout allocateKvCache(int numBlocks, int blockSize) {
         ensureOpen();
         KvCacheLayout layout = KvCacheLayout.forModel(config, numBlocks, blockSize, shape.kvType().bytes());
-        session.makeCurrent();
+        gpu.makeCurrent();
         graphs.clear();
         freeKvCache();
-        long[] memory = session.driver().memoryInfo();
-        if (layout.totalBytes() > memory[0]) {
+        long free = gpu.freeMemory();
+        if (layout.totalBytes() > free) {
             throw new CudaException("a KV cache of " + (layout.totalBytes() >> 20) + " MiB (" + numBlocks + " blocks of "
-                    + blockSize + " tokens) does not fit in the " + (memory[0] >> 20) + " MiB free on "
-                    + session.deviceName() + "; give the engine a smaller KV cache budget");
+                    + blockSize + " tokens) does not fit in the " + (free >> 20) + " MiB free on " + gpu.deviceName()
+                    + "; give the engine a smaller KV cache budget");
         }
-        kvPointer = session.driver().malloc(layout.totalBytes());
-        session.driver().memsetD32Async(kvPointer, 0, layout.totalBytes() / 4, session.stream());
-        session.driver().synchronize(session.stream());
+        kvPointer = gpu.malloc(layout.totalBytes());
+        gpu.fillAsync(kvPointer, 0, layout.totalBytes() / 4);
+        gpu.synchronize();
         kvLayout = layout;
-        planner = new StepPlanner(shape, layout, attention, DEQUANT_CHUNK_BYTES);
+        planner = new StepPlanner(shape, layout, attention, dequantChunkBytes);
         return layout;
     }
 
@@ -186,7 +194,7 @@ public final class CudaBackend implements ExecutionBackend {
     /** Runs a step and leaves its logits (or greedy tokens) in host staging; returns the sample rows. */
     private int run(StepBatch batch, boolean greedy) {
         checkBatch(batch);
-        session.makeCurrent();
+        gpu.makeCurrent();
         GraphBuckets.Key graphKey = buckets.keyFor(batch);
         StepShape step = graphKey != null ? StepMetadata.graphShape(graphKey)
                 : StepMetadata.directShape(batch, attention.tileQ());
@@ -194,11 +202,9 @@ public final class CudaBackend implements ExecutionBackend {
         if (buffers.ensure(step, planner.splits(step), meta.totalInts())) {
             graphs.clear();
         }
-        CudaDriver driver = session.driver();
-        MemorySegment stream = session.stream();
         StepMetadata.write(batch, step, attention.tileQ(), buffers.hostMeta());
-        driver.copyToDeviceAsync(buffers.address(Buffer.META, 0), buffers.hostMeta(), 4L * meta.totalInts(), stream);
-        Runnable issue = () -> session.executor().run(planner.plan(step, greedy), addresses);
+        gpu.copyToDeviceAsync(buffers.address(Buffer.META, 0), buffers.hostMeta(), 4L * meta.totalInts());
+        Runnable issue = () -> executor.run(planner.plan(step, greedy), addresses);
         if (graphKey != null) {
             graphs.launch(new GraphCache.Key(graphKey, greedy), issue);
         } else {
@@ -206,12 +212,11 @@ public final class CudaBackend implements ExecutionBackend {
         }
         int samples = batch.numSampleRows();
         if (samples > 0 && greedy) {
-            driver.copyToHostAsync(buffers.hostArgmax(), buffers.address(Buffer.ARGMAX, 0), 4L * samples, stream);
+            gpu.copyToHostAsync(buffers.hostArgmax(), buffers.address(Buffer.ARGMAX, 0), 4L * samples);
         } else if (samples > 0) {
-            driver.copyToHostAsync(buffers.hostLogits(), buffers.address(Buffer.LOGITS, 0),
-                    4L * samples * shape.vocab(), stream);
+            gpu.copyToHostAsync(buffers.hostLogits(), buffers.address(Buffer.LOGITS, 0), 4L * samples * shape.vocab());
         }
-        driver.synchronize(stream);
+        gpu.synchronize();
         return samples;
     }
 
@@ -242,7 +247,7 @@ public final class CudaBackend implements ExecutionBackend {
 
     private void freeKvCache() {
         if (kvPointer != 0) {
-            session.driver().free(kvPointer);
+            gpu.free(kvPointer);
             kvPointer = 0;
             kvLayout = null;
             planner = null;
@@ -255,9 +260,9 @@ public final class CudaBackend implements ExecutionBackend {
             return;
         }
         closed = true;
-        session.makeCurrent();
+        gpu.makeCurrent();
         RuntimeException failure = null;
-        for (AutoCloseable part : new AutoCloseable[] {graphs, this::freeKvCache, buffers, weights, session}) {
+        for (AutoCloseable part : new AutoCloseable[] {graphs, this::freeKvCache, buffers, weights, gpu}) {
             try {
                 part.close();
             } catch (Exception e) {

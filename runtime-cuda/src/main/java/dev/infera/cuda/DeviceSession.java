@@ -11,23 +11,23 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * One backend's hold on a GPU: the device's primary context (retained, so it lives as long as the
- * session), a non-blocking stream, the kernel module loaded from the fatbin with every {@link Kernel}
- * resolved, and a cuBLAS handle on that stream with a fixed workspace. {@link #close()} gives it all
- * back in reverse order.
+ * One backend's hold on a GPU, the real {@link Gpu}: the device's primary context (retained, so it
+ * lives as long as the session), a non-blocking stream, the kernel module loaded from the fatbin with
+ * every {@link Kernel} resolved, and a cuBLAS handle on that stream with a fixed workspace (so GEMMs
+ * captured into a graph never allocate). {@link #close()} gives it all back in reverse order.
  */
-final class DeviceSession implements AutoCloseable {
+final class DeviceSession implements Gpu {
 
     private final CudaDriver driver;
     private final Cublas cublas;
     private final int device;
     private final String deviceName;
+    private final Map<Kernel, MemorySegment> functions = new EnumMap<>(Kernel.class);
     private MemorySegment context;
     private MemorySegment stream;
     private MemorySegment module;
     private MemorySegment cublasHandle;
     private long cublasWorkspace;
-    private LaunchExecutor executor;
 
     private DeviceSession(CudaDriver driver, Cublas cublas, int device) {
         this.driver = driver;
@@ -46,7 +46,6 @@ final class DeviceSession implements AutoCloseable {
             s.context = driver.retainPrimaryContext(s.device);
             driver.setCurrent(s.context);
             s.stream = driver.createStream(CudaDriver.STREAM_NON_BLOCKING);
-            Map<Kernel, MemorySegment> functions = new EnumMap<>(Kernel.class);
             try (Arena arena = Arena.ofConfined()) {
                 byte[] image = KernelImage.read();
                 MemorySegment nativeImage = arena.allocate(image.length + 1L, 16);
@@ -54,13 +53,12 @@ final class DeviceSession implements AutoCloseable {
                 s.module = driver.loadModule(nativeImage);
             }
             for (Kernel k : Kernel.values()) {
-                functions.put(k, driver.function(s.module, k.symbol()));
+                s.functions.put(k, driver.function(s.module, k.symbol()));
             }
             s.cublasHandle = cublas.create();
             cublas.setStream(s.cublasHandle, s.stream);
             s.cublasWorkspace = driver.malloc(cublasWorkspaceBytes);
             cublas.setWorkspace(s.cublasHandle, s.cublasWorkspace, cublasWorkspaceBytes);
-            s.executor = new LaunchExecutor(driver, cublas, s.cublasHandle, functions, s.stream);
             return s;
         } catch (RuntimeException e) {
             try {
@@ -72,25 +70,103 @@ final class DeviceSession implements AutoCloseable {
         }
     }
 
-    CudaDriver driver() {
-        return driver;
-    }
-
-    MemorySegment stream() {
-        return stream;
-    }
-
-    LaunchExecutor executor() {
-        return executor;
-    }
-
-    String deviceName() {
+    @Override
+    public String deviceName() {
         return deviceName;
     }
 
-    /** Makes the session's context current on the calling thread. */
-    void makeCurrent() {
+    @Override
+    public void makeCurrent() {
         driver.setCurrent(context);
+    }
+
+    @Override
+    public long freeMemory() {
+        return driver.memoryInfo()[0];
+    }
+
+    @Override
+    public long malloc(long bytes) {
+        return driver.malloc(bytes);
+    }
+
+    @Override
+    public void free(long pointer) {
+        driver.free(pointer);
+    }
+
+    @Override
+    public MemorySegment mallocHost(long bytes) {
+        return driver.mallocHost(bytes);
+    }
+
+    @Override
+    public void freeHost(MemorySegment host) {
+        driver.freeHost(host);
+    }
+
+    @Override
+    public void copyToDevice(long dst, MemorySegment src, long bytes) {
+        driver.copyToDevice(dst, src, bytes);
+    }
+
+    @Override
+    public void copyToDeviceAsync(long dst, MemorySegment src, long bytes) {
+        driver.copyToDeviceAsync(dst, src, bytes, stream);
+    }
+
+    @Override
+    public void copyToHostAsync(MemorySegment dst, long src, long bytes) {
+        driver.copyToHostAsync(dst, src, bytes, stream);
+    }
+
+    @Override
+    public void fillAsync(long dst, int value, long count) {
+        driver.memsetD32Async(dst, value, count, stream);
+    }
+
+    @Override
+    public void synchronize() {
+        driver.synchronize(stream);
+    }
+
+    @Override
+    public void launch(Kernel kernel, int gridX, int gridY, int gridZ, int blockThreads, int sharedBytes,
+            MemorySegment params) {
+        driver.launch(functions.get(kernel), gridX, gridY, gridZ, blockThreads, 1, 1, sharedBytes, stream, params);
+    }
+
+    @Override
+    public void gemm(int m, int n, int k, long a, int aType, int lda, long b, int bType, int ldb, long c, int ldc) {
+        cublas.gemm(cublasHandle, Cublas.OP_T, Cublas.OP_N, m, n, k, a, aType, lda, b, bType, ldb, c, Cublas.CUDA_R_32F,
+                ldc);
+    }
+
+    @Override
+    public void beginCapture() {
+        driver.beginCapture(stream);
+    }
+
+    @Override
+    public Graph endCapture() {
+        MemorySegment graph = driver.endCapture(stream);
+        MemorySegment exec;
+        try {
+            exec = driver.instantiate(graph);
+        } finally {
+            driver.destroyGraph(graph);
+        }
+        return new Graph() {
+            @Override
+            public void launch() {
+                driver.launchGraph(exec, stream);
+            }
+
+            @Override
+            public void destroy() {
+                driver.destroyGraphExec(exec);
+            }
+        };
     }
 
     @Override

@@ -3,12 +3,12 @@ package dev.infera.cuda;
 import dev.infera.core.model.LayerWeights;
 import dev.infera.core.model.ModelTensor;
 import dev.infera.core.model.ModelWeights;
-import dev.infera.cuda.driver.CudaDriver;
 import dev.infera.cuda.plan.ModelShape;
 import dev.infera.cuda.plan.WeightFormat;
 import dev.infera.cuda.plan.WeightKind;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,20 +20,20 @@ import java.util.List;
  */
 final class DeviceWeights implements AutoCloseable {
 
-    private final CudaDriver driver;
+    private final Gpu gpu;
     private final List<Long> allocations = new ArrayList<>();
     /** [layer + 1][kind][0 = data, 1 = scales]; row 0 holds the model-level kinds. */
     private final long[][][] pointers;
     private long totalBytes;
 
-    private DeviceWeights(CudaDriver driver, int numLayers) {
-        this.driver = driver;
+    private DeviceWeights(Gpu gpu, int numLayers) {
+        this.gpu = gpu;
         this.pointers = new long[numLayers + 1][WeightKind.values().length][2];
     }
 
     /** Uploads the weights (the caller's context must be current). */
-    static DeviceWeights upload(CudaDriver driver, ModelWeights w, ModelShape shape) {
-        DeviceWeights d = new DeviceWeights(driver, shape.numLayers());
+    static DeviceWeights upload(Gpu gpu, ModelWeights w, ModelShape shape) {
+        DeviceWeights d = new DeviceWeights(gpu, shape.numLayers());
         try {
             d.matrix(-1, WeightKind.EMBEDDING, shape.embedding(), List.of(w.tokenEmbedding()));
             if (w.outputTied()) {
@@ -79,7 +79,7 @@ final class DeviceWeights implements AutoCloseable {
     }
 
     private long allocate(long bytes) {
-        long p = driver.malloc(bytes);
+        long p = gpu.malloc(bytes);
         allocations.add(p);
         totalBytes += bytes;
         return p;
@@ -87,9 +87,9 @@ final class DeviceWeights implements AutoCloseable {
 
     private void floats(int layer, WeightKind kind, float[] values) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_FLOAT, values);
+            MemorySegment host = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values);
             long p = allocate(host.byteSize());
-            driver.copyToDevice(p, host, host.byteSize());
+            gpu.copyToDevice(p, host, host.byteSize());
             pointers[layer + 1][kind.ordinal()][0] = p;
         }
     }
@@ -109,13 +109,13 @@ final class DeviceWeights implements AutoCloseable {
             try (Arena arena = Arena.ofConfined()) {
                 if (format.isQuantized()) {
                     HostMatrices.Split split = HostMatrices.split(t, arena);
-                    driver.copyToDevice(base + format.dataBytes(firstRow, cols), split.quants(), split.quants().byteSize());
-                    driver.copyToDevice(scalesBase + firstRow * (cols / WeightFormat.QK) * 2, split.scales(),
+                    gpu.copyToDevice(base + format.dataBytes(firstRow, cols), split.quants(), split.quants().byteSize());
+                    gpu.copyToDevice(scalesBase + firstRow * (cols / WeightFormat.QK) * 2, split.scales(),
                             split.scales().byteSize());
                 } else {
                     MemorySegment host = HostMatrices.dense(t, format, arena);
                     long bytes = format.dataBytes(partRows, cols);
-                    driver.copyToDevice(base + format.dataBytes(firstRow, cols), host, bytes);
+                    gpu.copyToDevice(base + format.dataBytes(firstRow, cols), host, bytes);
                 }
             }
             firstRow += partRows;
@@ -144,7 +144,7 @@ final class DeviceWeights implements AutoCloseable {
         RuntimeException first = null;
         for (long p : allocations) {
             try {
-                driver.free(p);
+                gpu.free(p);
             } catch (RuntimeException e) {
                 first = first == null ? e : first;
             }

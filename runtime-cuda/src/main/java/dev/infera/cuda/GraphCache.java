@@ -1,8 +1,6 @@
 package dev.infera.cuda;
 
-import dev.infera.cuda.driver.CudaDriver;
 import dev.infera.cuda.plan.GraphBuckets;
-import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,20 +15,18 @@ final class GraphCache implements AutoCloseable {
     record Key(GraphBuckets.Key shape, boolean greedy) {
     }
 
-    private final CudaDriver driver;
-    private final MemorySegment stream;
-    private final Map<Key, MemorySegment> executables = new HashMap<>();
+    private final Gpu gpu;
+    private final Map<Key, Gpu.Graph> executables = new HashMap<>();
     private long captures;
     private long replays;
 
-    GraphCache(CudaDriver driver, MemorySegment stream) {
-        this.driver = driver;
-        this.stream = stream;
+    GraphCache(Gpu gpu) {
+        this.gpu = gpu;
     }
 
     /** Launches the graph for {@code key}, first capturing it from what {@code issue} enqueues. */
     void launch(Key key, Runnable issue) {
-        MemorySegment exec = executables.get(key);
+        Gpu.Graph exec = executables.get(key);
         if (exec == null) {
             exec = capture(issue);
             executables.put(key, exec);
@@ -38,28 +34,22 @@ final class GraphCache implements AutoCloseable {
         } else {
             replays++;
         }
-        driver.launchGraph(exec, stream);
+        exec.launch();
     }
 
-    private MemorySegment capture(Runnable issue) {
-        driver.beginCapture(stream);
-        MemorySegment graph;
+    private Gpu.Graph capture(Runnable issue) {
+        gpu.beginCapture();
         try {
             issue.run();
         } catch (RuntimeException e) {
             try {
-                driver.destroyGraph(driver.endCapture(stream));
+                gpu.endCapture().destroy();
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
-        graph = driver.endCapture(stream);
-        try {
-            return driver.instantiate(graph);
-        } finally {
-            driver.destroyGraph(graph);
-        }
+        return gpu.endCapture();
     }
 
     int size() {
@@ -76,9 +66,9 @@ final class GraphCache implements AutoCloseable {
 
     void clear() {
         RuntimeException first = null;
-        for (MemorySegment exec : executables.values()) {
+        for (Gpu.Graph exec : executables.values()) {
             try {
-                driver.destroyGraphExec(exec);
+                exec.destroy();
             } catch (RuntimeException e) {
                 first = first == null ? e : first;
             }

@@ -1,16 +1,11 @@
 package dev.infera.cuda;
 
-import dev.infera.cuda.driver.CudaDriver;
-import dev.infera.cuda.driver.Cublas;
 import dev.infera.cuda.plan.Arg;
 import dev.infera.cuda.plan.DeviceOp;
-import dev.infera.cuda.plan.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Issues a planned step on the backend's stream: resolves each symbolic argument to an address or a
@@ -28,19 +23,10 @@ final class LaunchExecutor {
         long of(Arg.Weight weight);
     }
 
-    private final CudaDriver driver;
-    private final Cublas cublas;
-    private final MemorySegment cublasHandle;
-    private final Map<Kernel, MemorySegment> functions;
-    private final MemorySegment stream;
+    private final Gpu gpu;
 
-    LaunchExecutor(CudaDriver driver, Cublas cublas, MemorySegment cublasHandle, Map<Kernel, MemorySegment> functions,
-            MemorySegment stream) {
-        this.driver = driver;
-        this.cublas = cublas;
-        this.cublasHandle = cublasHandle;
-        this.functions = new EnumMap<>(functions);
-        this.stream = stream;
+    LaunchExecutor(Gpu gpu) {
+        this.gpu = gpu;
     }
 
     void run(List<DeviceOp> ops, Addresses addresses) {
@@ -70,18 +56,12 @@ final class LaunchExecutor {
             }
             pointers.setAtIndex(ValueLayout.ADDRESS, i, values.asSlice(at, 8));
         }
-        MemorySegment function = functions.get(l.kernel());
-        if (function == null) {
-            throw new IllegalStateException("kernel " + l.kernel().symbol() + " was not loaded");
-        }
-        driver.launch(function, l.gridX(), l.gridY(), l.gridZ(), l.blockThreads(), 1, 1, l.sharedBytes(), stream,
-                pointers);
+        gpu.launch(l.kernel(), l.gridX(), l.gridY(), l.gridZ(), l.blockThreads(), l.sharedBytes(), pointers);
     }
 
     private void gemm(DeviceOp.Gemm g, Addresses addresses) {
-        cublas.gemm(cublasHandle, Cublas.OP_T, Cublas.OP_N, g.m(), g.n(), g.k(), resolve(g.weights(), addresses),
-                g.weightType(), g.k(), resolve(g.input(), addresses), g.inputType(), g.k(), resolve(g.output(), addresses),
-                Cublas.CUDA_R_32F, g.ldc());
+        gpu.gemm(g.m(), g.n(), g.k(), resolve(g.weights(), addresses), g.weightType(), g.k(),
+                resolve(g.input(), addresses), g.inputType(), g.k(), resolve(g.output(), addresses), g.ldc());
     }
 
     private static long resolve(Arg arg, Addresses addresses) {

@@ -1,12 +1,10 @@
 package dev.infera.cuda;
 
-import dev.infera.cuda.driver.CudaDriver;
 import dev.infera.cuda.plan.AttentionConfig;
 import dev.infera.cuda.plan.Buffer;
 import dev.infera.cuda.plan.ModelShape;
 import dev.infera.cuda.plan.ScratchLayout;
 import dev.infera.cuda.plan.StepShape;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -19,7 +17,7 @@ final class StepBuffers implements AutoCloseable {
 
     private static final ScratchLayout.Capacity INITIAL = new ScratchLayout.Capacity(16, 16, 1, 1024);
 
-    private final CudaDriver driver;
+    private final Gpu gpu;
     private final ModelShape shape;
     private final AttentionConfig attention;
     private final long dequantChunkBytes;
@@ -31,8 +29,8 @@ final class StepBuffers implements AutoCloseable {
     private float[] logits;
     private int[] argmax;
 
-    StepBuffers(CudaDriver driver, ModelShape shape, AttentionConfig attention, long dequantChunkBytes) {
-        this.driver = driver;
+    StepBuffers(Gpu gpu, ModelShape shape, AttentionConfig attention, long dequantChunkBytes) {
+        this.gpu = gpu;
         this.shape = shape;
         this.attention = attention;
         this.dequantChunkBytes = dequantChunkBytes;
@@ -57,10 +55,10 @@ final class StepBuffers implements AutoCloseable {
     private void allocate(ScratchLayout.Capacity c) {
         layout = ScratchLayout.of(shape, attention, c, dequantChunkBytes);
         try {
-            device = driver.malloc(layout.totalBytes());
-            hostMeta = driver.mallocHost(4L * c.metaInts());
-            hostLogits = driver.mallocHost(4L * c.samples() * shape.vocab());
-            hostArgmax = driver.mallocHost(4L * c.samples());
+            device = gpu.malloc(layout.totalBytes());
+            hostMeta = gpu.mallocHost(4L * c.metaInts());
+            hostLogits = gpu.mallocHost(4L * c.samples() * shape.vocab());
+            hostArgmax = gpu.mallocHost(4L * c.samples());
         } catch (RuntimeException e) {
             try {
                 release();
@@ -103,12 +101,12 @@ final class StepBuffers implements AutoCloseable {
 
     private void release() {
         if (device != 0) {
-            driver.free(device);
+            gpu.free(device);
             device = 0;
         }
         for (MemorySegment host : new MemorySegment[] {hostMeta, hostLogits, hostArgmax}) {
             if (host != null) {
-                driver.freeHost(host);
+                gpu.freeHost(host);
             }
         }
         hostMeta = null;
