@@ -52,7 +52,7 @@ final class BatchCommand implements Command {
                 Option.value("--output", "OUT.jsonl", "results, appended; ids already there are skipped (required)"),
                 Option.value("--max-running", "N", "most requests generating at once (default 256)"),
                 Option.value("--threads", "N", "compute threads (default: all processors)"),
-                Option.value("--backend", "ID", "auto (default), cpu, ..."));
+                Option.value("--backend", "ID", "auto (default: the best that can run here, named on stderr), cpu, cuda"));
     }
 
     @Override
@@ -66,6 +66,7 @@ final class BatchCommand implements Command {
             throw new CliException("--max-running and --threads must be at least 1");
         }
         List<BatchLine> lines = readInput(input);
+        String backend = BackendChoice.resolve(options.string("--backend", "auto"), name(), err);
         try (BatchOutput results = BatchOutput.open(output)) {
             if (results.discardedBytes() > 0) {
                 err.println("infera batch: discarded a torn last line (" + results.discardedBytes() + " bytes) of "
@@ -102,7 +103,7 @@ final class BatchCommand implements Command {
             }
             AtomicInteger failed = new AtomicInteger(lineErrors.size());
             AtomicReference<IOException> writeError = new AtomicReference<>();
-            try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(options.string("--backend", "auto"))
+            try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(backend)
                     .computeThreads(threads).maxRunningRequests(maxRunning).build()) {
                 List<CompletableFuture<?>> all = new ArrayList<>(toRun.size());
                 for (BatchLine line : toRun) {

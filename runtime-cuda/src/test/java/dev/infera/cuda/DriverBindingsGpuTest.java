@@ -78,6 +78,13 @@ class DriverBindingsGpuTest {
     }
 
     @Test
+    void deviceCopyBandwidthIsMeasured() {
+        DeviceBandwidth.Measurement m = DeviceBandwidth.measure(256L << 20, 3);
+        System.out.printf("device copy bandwidth of %s: %.0f GB/s%n", m.deviceName(), m.gbs());
+        assertThat(m.gbs()).isGreaterThan(100);
+    }
+
+    @Test
     void errorsNameTheCallAndTheError() {
         assertThatThrownBy(() -> driver.malloc(1L << 60)).isInstanceOf(CudaException.class)
                 .hasMessageStartingWith("cuMemAlloc_v2 failed: CUDA_ERROR_OUT_OF_MEMORY");

@@ -64,6 +64,7 @@ public final class CudaDriver {
     private final MethodHandle cuMemcpyDtoH;
     private final MethodHandle cuMemcpyHtoDAsync;
     private final MethodHandle cuMemcpyDtoHAsync;
+    private final MethodHandle cuMemcpyDtoDAsync;
     private final MethodHandle cuMemsetD32Async;
     private final MethodHandle cuModuleLoadData;
     private final MethodHandle cuModuleUnload;
@@ -113,6 +114,8 @@ public final class CudaDriver {
                 "cuMemcpyHtoDAsync_v2");
         cuMemcpyDtoHAsync = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS),
                 "cuMemcpyDtoHAsync_v2");
+        cuMemcpyDtoDAsync = lib.function(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS),
+                "cuMemcpyDtoDAsync_v2");
         cuMemsetD32Async = lib.function(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS),
                 "cuMemsetD32Async");
         cuModuleLoadData = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuModuleLoadData");
@@ -404,6 +407,15 @@ public final class CudaDriver {
         checkRange(dst, bytes);
         try {
             check((int) cuMemcpyDtoHAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoHAsync_v2");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Stream-ordered copy of {@code bytes} between two device buffers. */
+    public void copyOnDeviceAsync(long dst, long src, long bytes, MemorySegment stream) {
+        try {
+            check((int) cuMemcpyDtoDAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoDAsync_v2");
         } catch (Throwable t) {
             throw rethrow(t);
         }
