@@ -79,6 +79,8 @@ __device__ void matvec(const void* w, const __half* scales, const float* x, floa
 #pragma unroll
     for (int b = 0; b < MATVEC_MAX_TOKENS; b++) acc[b] = 0.f;
     if (cols % 8 == 0) {
+        // Unrolled so each lane has several independent 8-element loads in flight (the loop is memory bound).
+#pragma unroll 4
         for (long e = lane * 8L; e < cols; e += 32 * 8) {
             float wv[8];
             load8<FMT>(w, scales, row, cols, e, wv);
