@@ -25,13 +25,15 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * SimdMatMul on the matrix shapes of SmolLM2-135M (hidden 576, FFN 1536, vocab 49152), per weight type
- * and batch size. Besides the primary score (calls per second) JMH prints two rates per second:
+ * SimdMatMul on the matrix shapes of the synth presets, per weight type and batch size: SmolLM2-135M
+ * (hidden 576, KV 192, FFN 1536, vocab 49152), Qwen2.5-0.5B (hidden 896, KV 128, FFN 4864) and
+ * Llama-3.2-1B (hidden 2048, KV 512, FFN 8192). Pick shapes with {@code -p shape=...}; the default
+ * list is every shape. Besides the primary score (calls per second) JMH prints two rates per second:
  * {@code flops} = 2 * rows * cols * batch per call, and {@code weightBytes} = bytes of the weight matrix
  * per call (every call reads the whole matrix once). Divide by 1e9 for GFLOP/s and GB/s.
  *
- * <p>K-quant types (256-element blocks) cannot hold 576-column rows; for them the 576-column shapes
- * are widened to 768 columns.
+ * <p>K-quant types (256-element blocks) cannot hold 576- or 896-column rows; for them the columns are
+ * rounded up to whole blocks (576 becomes 768, 896 becomes 1024).
  *
  * <p>So that batch-1 numbers measure memory, not cache, bandwidth, each trial cycles through enough
  * copies of the matrix to occupy at least {@code footprintMiB} of memory.
@@ -50,8 +52,13 @@ public class MatMulBenchmark {
     @Param({"1", "8", "32", "64"})
     public int batch;
 
-    /** rows x cols: attention 576x576, FFN up/gate 1536x576, FFN down 576x1536, output 49152x576. */
-    @Param({"576x576", "1536x576", "576x1536"})
+    /**
+     * rows x cols: per preset attention Q/O, attention K/V, FFN up/gate, FFN down; SmolLM2 also its
+     * (tied) output matrix.
+     */
+    @Param({"576x576", "192x576", "1536x576", "576x1536", "49152x576",
+        "896x896", "128x896", "4864x896", "896x4864",
+        "2048x2048", "512x2048", "8192x2048", "2048x8192"})
     public String shape;
 
     @Param({"2"})

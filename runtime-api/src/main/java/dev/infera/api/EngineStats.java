@@ -11,14 +11,18 @@ package dev.infera.api;
  * @param prefixCacheHitTokens     of those, tokens found (their KV was reused)
  * @param preemptions              times a running request was preempted (to be recomputed later)
  * @param steps                    model steps run
- * @param promptTokens             prompt tokens computed (cache hits excluded, recomputation included)
+ * @param promptTokens             tokens computed as prefill: prompt tokens (prefix-cache hits excluded)
+ *                                 and, when a preempted request is recomputed, its prompt and the tokens it
+ *                                 had generated (each sampled token is counted once as generated, and
+ *                                 once more here for every recomputation that covers it)
  * @param generatedTokens          tokens generated
  * @param finishedRequests         requests completed, failed or cancelled
  * @param promptTokensPerSecond    computed prompt tokens per second of engine uptime
  * @param generatedTokensPerSecond generated tokens per second of engine uptime
+ * @param kvCacheBytes             bytes of the KV cache ({@code kvBlocksTotal} blocks)
  */
 public record EngineStats(int runningRequests, int waitingRequests, int kvBlocksUsed, int kvBlocksTotal,
         long prefixCacheQueryTokens, long prefixCacheHitTokens, long preemptions, long steps, long promptTokens,
         long generatedTokens, long finishedRequests, double promptTokensPerSecond,
-        double generatedTokensPerSecond) {
+        double generatedTokensPerSecond, long kvCacheBytes) {
 }

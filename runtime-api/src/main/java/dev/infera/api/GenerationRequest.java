@@ -118,12 +118,16 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
             return this;
         }
 
-        /** Sets the deadline to now plus {@code timeout}. */
+        /**
+         * Sets the deadline to now plus {@code timeout}; a timeout reaching past {@link Instant#MAX}
+         * gives {@code Instant.MAX} (the engine treats deadlines a century or more away as none).
+         */
         public Builder timeout(Duration timeout) {
             if (timeout == null || timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must be a non-negative duration, got " + timeout);
             }
-            this.deadline = Instant.now().plus(timeout);
+            Instant now = Instant.now();
+            this.deadline = timeout.compareTo(Duration.between(now, Instant.MAX)) >= 0 ? Instant.MAX : now.plus(timeout);
             return this;
         }
 

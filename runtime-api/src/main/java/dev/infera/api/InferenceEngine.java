@@ -48,9 +48,9 @@ public interface InferenceEngine extends AutoCloseable {
     /**
      * Submits a whole batch, waiting for queue room as needed (so batches larger than the queue are
      * fine), and returns one future per request in input order. A failed request fails only its own
-     * future.
-     *
-     * @throws EngineClosedException when the engine closes while submitting
+     * future: a request that cannot even be submitted (invalid for this model, or the engine closed
+     * meanwhile) gets a future already failed with the exception {@link #submit} would have thrown,
+     * and the requests after it are still submitted.
      */
     List<CompletableFuture<GenerationResult>> generateAll(List<GenerationRequest> requests);
 
@@ -60,7 +60,8 @@ public interface InferenceEngine extends AutoCloseable {
     /**
      * Stops accepting requests, ends every request still in flight exactly once (those not finished
      * fail with {@link EngineClosedException}), waits for their listeners, and frees the model's and
-     * KV cache's memory. Idempotent.
+     * KV cache's memory. Idempotent. Called from inside one of this engine's listeners, it waits for
+     * every request but that listener's own (which cannot finish before the listener returns).
      */
     @Override
     void close();

@@ -18,6 +18,12 @@ public final class InferenceEngineBuilder {
     public static final int DEFAULT_BLOCK_SIZE = 16;
     public static final int DEFAULT_MAX_QUEUED_REQUESTS = 4096;
     public static final int MAX_BLOCK_SIZE = 1024;
+    /**
+     * The largest step token budget accepted: a step's activation buffers hold {@code maxBatchTokens}
+     * rows of the model's widest layer, and beyond this even small models would need arrays larger
+     * than Java allows.
+     */
+    public static final int MAX_BATCH_TOKENS = 1 << 20;
 
     private Path modelPath;
     private String backend = "auto";
@@ -25,6 +31,7 @@ public final class InferenceEngineBuilder {
     private int maxBatchTokens = DEFAULT_MAX_BATCH_TOKENS;
     private int maxRunningRequests = DEFAULT_MAX_RUNNING_REQUESTS;
     private long kvCacheBytes;
+    private int kvCacheTokens;
     private int blockSize = DEFAULT_BLOCK_SIZE;
     private boolean prefixCaching = true;
     private int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
@@ -52,7 +59,7 @@ public final class InferenceEngineBuilder {
         return this;
     }
 
-    /** Token budget of one step: prompt chunks plus decodes (default 2048). */
+    /** Token budget of one step: prompt chunks plus decodes (default 2048, at most {@link #MAX_BATCH_TOKENS}). */
     public InferenceEngineBuilder maxBatchTokens(int tokens) {
         this.maxBatchTokens = tokens;
         return this;
@@ -64,9 +71,22 @@ public final class InferenceEngineBuilder {
         return this;
     }
 
-    /** KV cache size in bytes (default 0: a share of free memory, logged at start). */
+    /**
+     * KV cache size in bytes (default 0: a share of free memory, logged at start and reported by
+     * {@link EngineStats#kvCacheBytes()}). Not together with {@link #kvCacheTokens}.
+     */
     public InferenceEngineBuilder kvCacheBytes(long bytes) {
         this.kvCacheBytes = bytes;
+        return this;
+    }
+
+    /**
+     * KV cache size in tokens, rounded up to whole blocks; the engine converts it to bytes with the
+     * backend's own per-block size, and capped at what {@code maxRunningRequests} requests at the
+     * model's full context could use (default 0: not set). Not together with {@link #kvCacheBytes}.
+     */
+    public InferenceEngineBuilder kvCacheTokens(int tokens) {
+        this.kvCacheTokens = tokens;
         return this;
     }
 
@@ -116,10 +136,20 @@ public final class InferenceEngineBuilder {
         }
         positive(problems, "computeThreads", computeThreads);
         positive(problems, "maxBatchTokens", maxBatchTokens);
+        if (maxBatchTokens > MAX_BATCH_TOKENS) {
+            problems.add("maxBatchTokens must be at most " + MAX_BATCH_TOKENS + " tokens per step, got " + maxBatchTokens);
+        }
         positive(problems, "maxRunningRequests", maxRunningRequests);
         positive(problems, "maxQueuedRequests", maxQueuedRequests);
         if (kvCacheBytes < 0) {
             problems.add("kvCacheBytes must be positive, or 0 to size the cache automatically; got " + kvCacheBytes);
+        }
+        if (kvCacheTokens < 0) {
+            problems.add("kvCacheTokens must be positive, or 0 to size the cache automatically; got " + kvCacheTokens);
+        }
+        if (kvCacheBytes > 0 && kvCacheTokens > 0) {
+            problems.add("set kvCacheBytes or kvCacheTokens, not both (got " + kvCacheBytes + " bytes and "
+                    + kvCacheTokens + " tokens)");
         }
         if (blockSize < 1 || blockSize > MAX_BLOCK_SIZE) {
             problems.add("blockSize must be between 1 and " + MAX_BLOCK_SIZE + " tokens, got " + blockSize);
@@ -131,7 +161,7 @@ public final class InferenceEngineBuilder {
             throw new IllegalArgumentException("invalid engine settings: " + String.join("; ", problems));
         }
         return new EngineConfig(modelPath, backend, computeThreads, maxBatchTokens, maxRunningRequests, kvCacheBytes,
-                blockSize, prefixCaching, maxQueuedRequests, schedulingPolicy, callbackExecutor);
+                kvCacheTokens, blockSize, prefixCaching, maxQueuedRequests, schedulingPolicy, callbackExecutor);
     }
 
     /**

@@ -17,7 +17,13 @@ public interface RequestHandle {
     /**
      * Completes with the result after the listener's last call; completes exceptionally with a
      * {@link GenerationFailedException}, {@link RequestTooLargeException} or
-     * {@link EngineClosedException} when the request fails. Cancelling this future cancels the request.
+     * {@link EngineClosedException} when the request fails.
+     *
+     * <p>Cancelling this future cancels the request, and the future then ends cancelled (its
+     * {@code get()} throws {@link java.util.concurrent.CancellationException}), but only after the
+     * listener's last call ({@code onComplete} with {@link FinishReason#CANCELLED}, usually): so
+     * {@code isDone()} may still be false for a moment after {@code cancel} returned true.
+     * {@code cancel} returns false, changing nothing, once the request has reached its last callback.
      */
     CompletableFuture<GenerationResult> result();
 

@@ -5,8 +5,17 @@ package dev.infera.api;
  * order, on the engine's callback executor (never on the engine's own thread): every
  * {@link #onToken} first, then exactly one of {@link #onComplete} or {@link #onError}.
  *
- * <p>A listener that throws affects only its own request: that request is stopped (its KV cache freed)
- * and fails with a {@link GenerationFailedException} whose cause is the listener's exception.
+ * <p>A listener that throws affects only its own request, and how depends on the call:
+ * <ul>
+ *   <li>{@link #onToken} throws: the request is stopped (its KV cache freed at the next step), no
+ *       further {@code onToken} calls follow, {@link #onError} is called with a
+ *       {@link GenerationFailedException} whose cause is the thrown exception and whose partial result
+ *       holds what was generated, and the result future fails with that same exception;</li>
+ *   <li>{@link #onComplete} throws: the request had already ended normally, so the exception is only
+ *       logged (at WARN) and the result future still completes normally with the result;</li>
+ *   <li>{@link #onError} throws: the exception is only logged, and the result future fails with the
+ *       original error.</li>
+ * </ul>
  */
 public interface TokenListener {
 

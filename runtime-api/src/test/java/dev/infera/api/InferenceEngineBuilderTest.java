@@ -26,6 +26,17 @@ class InferenceEngineBuilderTest {
     }
 
     @Test
+    void capsTheStepTokenBudgetAndRejectsTwoKvCacheSizes() {
+        assertThatThrownBy(() -> InferenceEngine.builder().maxBatchTokens(InferenceEngineBuilder.MAX_BATCH_TOKENS + 1)
+                .kvCacheBytes(1 << 20).kvCacheTokens(-3).toConfig())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxBatchTokens must be at most 1048576 tokens per step, got 1048577")
+                .hasMessageContaining("kvCacheTokens must be positive");
+        assertThatThrownBy(() -> InferenceEngine.builder().kvCacheBytes(1 << 20).kvCacheTokens(64).toConfig())
+                .hasMessageContaining("set kvCacheBytes or kvCacheTokens, not both");
+    }
+
+    @Test
     void missingModelFileIsNamed() {
         Path missing = dir.resolve("nope.gguf");
         assertThatThrownBy(() -> InferenceEngine.builder().model(missing).build())

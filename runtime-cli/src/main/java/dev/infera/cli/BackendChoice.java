@@ -1,5 +1,6 @@
 package dev.infera.cli;
 
+import dev.infera.api.BackendUnavailableException;
 import dev.infera.core.backend.Availability;
 import dev.infera.core.backend.BackendProvider;
 import dev.infera.core.backend.Backends;
@@ -8,45 +9,50 @@ import java.util.List;
 
 /**
  * Resolves {@code --backend} before an engine is built. {@code auto} takes the available backend with
- * the highest priority and says on stderr which one it took and why any preferred one was passed over
- * ("using backend cpu (cuda unavailable: libcuda.so.1 not found)"). A named backend that cannot run
- * here is a one-line error with its probe's reason; an unknown name lists the registered ones.
+ * the highest priority, and the command says on stderr which one it took and why any preferred one was
+ * passed over ("using backend cpu (cuda unavailable: libcuda.so.1 not found)"), once its engine has
+ * started. A named backend that cannot run here fails at once, before any model is loaded, with its
+ * probe's reason; an unknown name is left for the engine to report with the registered ones.
+ *
+ * @param id   the backend to build the engine with
+ * @param note the line to print once the engine runs, or null when there is nothing to say
  */
-final class BackendChoice {
+record BackendChoice(String id, String note) {
 
-    private BackendChoice() {
+    static BackendChoice resolve(String requested, String command) {
+        return resolve(requested, command, Backends.providers());
     }
 
-    /** The id of the backend to run on. */
-    static String resolve(String requested, String command, PrintStream err) {
-        return resolve(requested, command, err, Backends.providers());
-    }
-
-    static String resolve(String requested, String command, PrintStream err, List<BackendProvider> providers) {
+    static BackendChoice resolve(String requested, String command, List<BackendProvider> providers) {
         if (requested.equals("auto")) {
             StringBuilder passedOver = new StringBuilder();
             for (BackendProvider p : providers) {
                 Availability a = p.probe();
                 if (a.available()) {
-                    err.println("infera " + command + ": using backend " + p.id()
+                    return new BackendChoice(p.id(), "infera " + command + ": using backend " + p.id()
                             + (passedOver.isEmpty() ? "" : " (" + passedOver + ")"));
-                    return p.id();
                 }
                 passedOver.append(passedOver.isEmpty() ? "" : "; ").append(p.id()).append(" unavailable: ")
                         .append(a.reason());
             }
-            throw new CliException("no backend can run here: " + (passedOver.isEmpty() ? "none is registered" : passedOver));
+            throw new BackendUnavailableException("no backend can run here: "
+                    + (passedOver.isEmpty() ? "none is registered" : passedOver));
         }
         for (BackendProvider p : providers) {
             if (p.id().equals(requested)) {
                 Availability a = p.probe();
                 if (!a.available()) {
-                    throw new CliException("backend " + requested + " cannot run here: " + a.reason());
+                    throw new BackendUnavailableException("backend '" + requested + "' cannot run: " + a.reason());
                 }
-                return requested;
             }
         }
-        throw new CliException("unknown --backend '" + requested + "'; use auto or one of: "
-                + String.join(", ", providers.stream().map(BackendProvider::id).toList()));
+        return new BackendChoice(requested, null);
+    }
+
+    /** Prints the note, if there is one. */
+    void printNote(PrintStream err) {
+        if (note != null) {
+            err.println(note);
+        }
     }
 }

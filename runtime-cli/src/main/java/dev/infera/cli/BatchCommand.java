@@ -3,8 +3,8 @@ package dev.infera.cli;
 import dev.infera.api.GenerationResult;
 import dev.infera.api.GenerationTimings;
 import dev.infera.api.InferenceEngine;
+import dev.infera.api.InferenceEngineBuilder;
 import java.io.BufferedReader;
-import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * {@code infera batch}: runs every request of a JSONL file through one engine, concurrently, and
  * writes one JSONL result per request as it finishes (see {@link BatchLine} for the input fields and
- * {@link BatchOutput} for resuming). A bad line becomes an error line and the rest still run.
+ * {@link BatchOutput} for resuming). A bad line becomes an error line and the rest still run. The
+ * chosen KV cache size is printed to stderr at start; a progress bar is drawn on stderr when it is a
+ * terminal (see {@link Terminal} for how that is decided, and {@code --progress}/{@code --no-progress}).
  */
 final class BatchCommand implements Command {
 
@@ -40,7 +42,7 @@ final class BatchCommand implements Command {
 
     @Override
     public String usage() {
-        return "infera batch --model FILE --input IN.jsonl --output OUT.jsonl [--max-running N]";
+        return "infera batch --model FILE --input IN.jsonl --output OUT.jsonl [--max-running N] [--progress|--no-progress]";
     }
 
     @Override
@@ -52,7 +54,9 @@ final class BatchCommand implements Command {
                 Option.value("--output", "OUT.jsonl", "results, appended; ids already there are skipped (required)"),
                 Option.value("--max-running", "N", "most requests generating at once (default 256)"),
                 Option.value("--threads", "N", "compute threads (default: all processors)"),
-                Option.value("--backend", "ID", "auto (default: the best that can run here, named on stderr), cpu, cuda"));
+                Option.value("--backend", "ID", "auto (default: the best that can run here, named on stderr), cpu, cuda"),
+                Option.flag("--progress", "show the progress bar on stderr even when it is not a terminal"),
+                Option.flag("--no-progress", "never show the progress bar (default: shown when stderr is a terminal)"));
     }
 
     @Override
@@ -65,8 +69,13 @@ final class BatchCommand implements Command {
         if (maxRunning < 1 || threads < 1) {
             throw new CliException("--max-running and --threads must be at least 1");
         }
+        if (options.flag("--progress") && options.flag("--no-progress")) {
+            throw new CliException("--progress and --no-progress contradict each other");
+        }
+        boolean showProgress = options.flag("--progress")
+                || (!options.flag("--no-progress") && Terminal.isStderrTerminal(err));
         List<BatchLine> lines = readInput(input);
-        String backend = BackendChoice.resolve(options.string("--backend", "auto"), name(), err);
+        BackendChoice backend = BackendChoice.resolve(options.string("--backend", "auto"), name());
         try (BatchOutput results = BatchOutput.open(output)) {
             if (results.discardedBytes() > 0) {
                 err.println("infera batch: discarded a torn last line (" + results.discardedBytes() + " bytes) of "
@@ -91,23 +100,34 @@ final class BatchCommand implements Command {
                     toRun.add(line);
                 }
             }
-            ProgressBar progress = isTerminal(err) ? new ProgressBar(err) : null;
-            if (progress != null) {
-                progress.setTotal(toRun.size() + lineErrors.size());
-            }
             for (Map<String, Object> e : lineErrors) {
                 results.write(e);
-                if (progress != null) {
-                    progress.advance(true, 0);
-                }
             }
             AtomicInteger failed = new AtomicInteger(lineErrors.size());
             AtomicReference<IOException> writeError = new AtomicReference<>();
-            try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(backend)
+            ProgressBar progress = null;
+            try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(backend.id())
                     .computeThreads(threads).maxRunningRequests(maxRunning).build()) {
+                backend.printNote(err);
+                err.println("infera batch: " + Terminal.kvCacheLine(engine.stats(), InferenceEngineBuilder.DEFAULT_BLOCK_SIZE));
+                if (showProgress) {
+                    progress = new ProgressBar(err);
+                    progress.setTotal(toRun.size() + lineErrors.size());
+                    for (int i = 0; i < lineErrors.size(); i++) {
+                        progress.advance(true, 0);
+                    }
+                }
+                ProgressBar bar = progress;
                 List<CompletableFuture<?>> all = new ArrayList<>(toRun.size());
                 for (BatchLine line : toRun) {
-                    CompletableFuture<GenerationResult> f = engine.generateAll(List.of(line.request())).getFirst();
+                    // A line the engine refuses (e.g. a prompt that encodes to no tokens) becomes an
+                    // error line for its id; the other lines still run.
+                    CompletableFuture<GenerationResult> f;
+                    try {
+                        f = engine.generateAll(List.of(line.request())).getFirst();
+                    } catch (RuntimeException e) {
+                        f = CompletableFuture.failedFuture(e);
+                    }
                     all.add(f.handle((result, error) -> {
                         Map<String, Object> record = error == null ? resultRecord(line.id(), result)
                                 : errorRecord(line.id(), line.lineNumber(), describe(error));
@@ -119,8 +139,8 @@ final class BatchCommand implements Command {
                         } catch (IOException e) {
                             writeError.compareAndSet(null, e);
                         }
-                        if (progress != null) {
-                            progress.advance(error != null, result == null ? 0 : result.completionTokens());
+                        if (bar != null) {
+                            bar.advance(error != null, result == null ? 0 : result.completionTokens());
                         }
                         return null;
                     }));
@@ -156,11 +176,6 @@ final class BatchCommand implements Command {
             }
         }
         return lines;
-    }
-
-    private static boolean isTerminal(PrintStream err) {
-        Console console = System.console();
-        return err == System.err && console != null && console.isTerminal();
     }
 
     private static String describe(Throwable error) {

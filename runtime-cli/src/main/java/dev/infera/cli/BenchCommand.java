@@ -19,7 +19,6 @@ import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.synth.SynthModel;
 import dev.infera.core.synth.SynthPreset;
 import dev.infera.cuda.DeviceBandwidth;
-import java.io.Console;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,7 +86,7 @@ final class BenchCommand implements Command {
                 Option.value("--block-size", "N", "tokens per KV block (default 16)"),
                 Option.flag("--no-prefix-cache", "turn prefix caching off"),
                 Option.value("--warmup", "N", "short warm-up requests before measuring (default " + DEFAULT_WARMUP + ")"),
-                Option.value("--bandwidth-gbs", "X", "memory bandwidth for the roofline (default: measured once)"),
+                Option.value("--bandwidth-gbs", "X", "memory bandwidth for the roofline (default: measured once per thread count and cached)"),
                 Option.value("--json", "FILE", "write every number and the configuration as JSON"),
                 Option.value("--html", "FILE", "write a self-contained HTML report with charts"),
                 Option.flag("--progress", "show the live progress line even when stderr is not a terminal"));
@@ -142,7 +141,9 @@ final class BenchCommand implements Command {
                     + spec.maxOutputTokens() + " output tokens) does not fit the model's context of "
                     + info.contextLength() + " tokens");
         }
-        EngineSettings engine = requested.withBackend(BackendChoice.resolve(requested.backend(), name(), err));
+        BackendChoice backend = BackendChoice.resolve(requested.backend(), name());
+        backend.printNote(err);
+        EngineSettings engine = requested.withBackend(backend.id());
         String bandwidthSource = "--bandwidth-gbs";
         if (!o.has("--bandwidth-gbs") && engine.backend().equals("cuda")) {
             DeviceBandwidth.Measurement m = DeviceBandwidth.measure(DeviceBandwidth.DEFAULT_BUFFER_BYTES,
@@ -151,12 +152,20 @@ final class BenchCommand implements Command {
             bandwidthSource = "device copy bandwidth of " + m.deviceName();
         } else if (!o.has("--bandwidth-gbs")) {
             bandwidth = BandwidthProbe.cachedOrMeasure(cache, threads, err);
-            bandwidthSource = "measured with " + threads + " threads";
+            bandwidthSource = "measured with " + threads + " threads, cached in "
+                    + cache.folder().resolve(BandwidthProbe.cacheFileName(threads));
         }
         BenchPlan plan = new BenchPlan(model, info.description(), spec, o.has("--num-prompts"), mode, sweep, engine,
                 sampling, slo, warmup, info.weightBytesPerStep(), info.kvBytesPerToken(), bandwidth, bandwidthSource);
-        PrintStream progress = o.flag("--progress") || isTerminal(err) ? err : null;
-        List<RunMetrics> runs = new BenchRunner(plan, info.tokenPool()).runAll(progress);
+        PrintStream progress = o.flag("--progress") || Terminal.isStderrTerminal(err) ? err : null;
+        List<RunMetrics> runs;
+        try {
+            runs = new BenchRunner(plan, info.tokenPool())
+                    .runAll(progress, stats -> err.println("infera bench: " + Terminal.kvCacheLine(stats, engine.blockSize())));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // The engine refused its settings (unknown backend, a KV cache smaller than one block, ...).
+            throw new CliException("cannot start the engine: " + e.getMessage());
+        }
         if (sweep == null) {
             TextReport.printSummary(out, plan, runs.getFirst());
         } else {
@@ -237,8 +246,4 @@ final class BenchCommand implements Command {
         }
     }
 
-    private static boolean isTerminal(PrintStream err) {
-        Console console = System.console();
-        return err == System.err && console != null && console.isTerminal();
-    }
 }

@@ -13,15 +13,19 @@ public final class Cli {
     private final List<Command> commands;
 
     public Cli(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-        this.commands = List.of(
+        this(out, err, List.of(
                 new InspectCommand(),
                 new TokenizeCommand(),
                 new SynthCommand(),
                 new BatchCommand(),
                 new BenchCommand(),
-                new GenerateCommand());
+                new GenerateCommand()));
+    }
+
+    Cli(PrintStream out, PrintStream err, List<Command> commands) {
+        this.out = out;
+        this.err = err;
+        this.commands = List.copyOf(commands);
     }
 
     public int run(String[] args) {
@@ -35,7 +39,7 @@ public final class Cli {
             return 2;
         }
         List<String> rest = Arrays.asList(args).subList(1, args.length);
-        if (rest.contains("--help") || rest.contains("-h")) {
+        if (Options.asksForHelp(command, rest)) {
             printHelp(command);
             return 0;
         }
@@ -50,6 +54,10 @@ public final class Cli {
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             err.println("infera " + command.name() + ": I/O error: " + e.getMessage());
             return 1;
+        } catch (IllegalArgumentException e) {
+            // By the project's convention a bad argument (an option value the library rejects), not a bug.
+            err.println("infera " + command.name() + ": " + e.getMessage());
+            return 2;
         } catch (Exception e) {
             err.println("infera " + command.name() + ": unexpected error: " + e);
             return 1;

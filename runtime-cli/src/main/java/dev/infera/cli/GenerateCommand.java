@@ -3,17 +3,13 @@ package dev.infera.cli;
 import dev.infera.api.GenerationRequest;
 import dev.infera.api.GenerationResult;
 import dev.infera.api.InferenceEngine;
-import dev.infera.api.InferenceEngineBuilder;
 import dev.infera.api.RequestTooLargeException;
 import dev.infera.api.SamplingParams;
 import dev.infera.api.TokenChunk;
 import dev.infera.api.TokenListener;
-import dev.infera.core.backend.KvCacheLayout;
-import dev.infera.core.gguf.GgufFile;
 import dev.infera.core.json.Json;
-import dev.infera.core.model.ModelConfig;
-import dev.infera.core.tokenizer.TokenizerGguf;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +34,8 @@ import java.util.concurrent.CompletionException;
  */
 final class GenerateCommand implements Command {
 
-    private static final int KV_BLOCK_TOKENS = InferenceEngineBuilder.DEFAULT_BLOCK_SIZE;
+    /** Tokens a tokenizer may add around a text (BOS, EOS and the like), with room to spare. */
+    private static final int SPECIAL_TOKENS_AT_MOST = 4;
 
     private static final Map<String, String> OPTION_OF_FIELD = Map.of(
             "temperature", "--temperature",
@@ -99,13 +96,13 @@ final class GenerateCommand implements Command {
                 }
             }
         };
-        long kvCacheBytes = kvCacheBytesFor(model, prompt, params.maxTokens());
-        String backend = BackendChoice.resolve(options.string("--backend", "auto"), name(), err);
+        BackendChoice backend = BackendChoice.resolve(options.string("--backend", "auto"), name());
         GenerationResult result;
-        // Bad arguments found on the way (a prompt longer than the context) are user errors.
-        try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(backend)
+        // Bad arguments found on the way (unknown backend, a prompt longer than the context) are user errors.
+        try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(backend.id())
                 .computeThreads(threads).maxRunningRequests(1)
-                .kvCacheBytes(kvCacheBytes).build()) {
+                .kvCacheTokens(kvCacheTokensFor(prompt, params.maxTokens())).build()) {
+            backend.printNote(err);
             GenerationRequest request = GenerationRequest.builder().prompt(prompt).sampling(params).build();
             result = engine.submit(request, streamer).result().join();
         } catch (IllegalArgumentException e) {
@@ -129,17 +126,14 @@ final class GenerateCommand implements Command {
     }
 
     /**
-     * A KV cache just large enough for this one request (prompt plus new tokens, at most the model's
-     * context), at 4 bytes per value, instead of the engine's default share of free memory.
+     * A KV cache large enough for this one request instead of the engine's default share of free
+     * memory, in tokens, so the engine converts it with its backend's own bytes per block (and caps it
+     * at the model's context). The prompt is not tokenized here (that would load the tokenizer a second
+     * time): a prompt never has more tokens than UTF-8 bytes plus the few special tokens a tokenizer adds.
      */
-    private static long kvCacheBytesFor(Path model, String prompt, int maxTokens) {
-        try (GgufFile file = GgufFile.open(model)) {
-            ModelConfig config = ModelConfig.fromMetadata(file.metadata());
-            int promptTokens = TokenizerGguf.load(file.metadata()).encode(prompt).length;
-            long tokens = Math.min(config.contextLength(), (long) promptTokens + maxTokens);
-            long blocks = (tokens + KV_BLOCK_TOKENS - 1) / KV_BLOCK_TOKENS;
-            return Math.max(1, blocks) * KvCacheLayout.bytesPerBlock(config, KV_BLOCK_TOKENS, Float.BYTES);
-        }
+    static int kvCacheTokensFor(String prompt, int maxTokens) {
+        long promptTokensAtMost = (long) prompt.getBytes(StandardCharsets.UTF_8).length + SPECIAL_TOKENS_AT_MOST;
+        return (int) Math.min(Integer.MAX_VALUE, promptTokensAtMost + maxTokens);
     }
 
     private static SamplingParams samplingParams(Options options) {

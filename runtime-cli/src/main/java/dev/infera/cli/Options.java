@@ -51,6 +51,29 @@ public final class Options {
         return o;
     }
 
+    /**
+     * Whether {@code --help} or {@code -h} stands where an option name goes. After an option that takes
+     * a value it is that value ({@code --text --help} tokenizes "--help"), not a request for help.
+     * Unknown options are stepped over, so {@code --bogus --help} still shows the help.
+     */
+    static boolean asksForHelp(Command command, List<String> args) {
+        Map<String, Command.Option> known = new HashMap<>();
+        for (Command.Option opt : command.options()) {
+            known.put(opt.name(), opt);
+        }
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--help") || a.equals("-h")) {
+                return true;
+            }
+            Command.Option opt = known.get(a);
+            if (opt != null && opt.takesValue()) {
+                i++;
+            }
+        }
+        return false;
+    }
+
     public boolean has(String name) {
         return values.containsKey(name);
     }

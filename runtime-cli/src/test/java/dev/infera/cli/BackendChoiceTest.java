@@ -3,6 +3,7 @@ package dev.infera.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.infera.api.BackendUnavailableException;
 import dev.infera.core.backend.Availability;
 import dev.infera.core.backend.BackendContext;
 import dev.infera.core.backend.BackendProvider;
@@ -41,31 +42,34 @@ class BackendChoiceTest {
     private static final Fake GPU = new Fake("cuda", 100, Availability.ok());
     private static final Fake CPU = new Fake("cpu", 10, Availability.ok());
 
-    private static String resolve(String requested, List<BackendProvider> providers, ByteArrayOutputStream err) {
-        return BackendChoice.resolve(requested, "generate", new PrintStream(err, true, StandardCharsets.UTF_8), providers);
+    private static BackendChoice resolve(String requested, List<BackendProvider> providers) {
+        return BackendChoice.resolve(requested, "generate", providers);
     }
 
     @Test
     void autoTakesTheBestAvailableAndSaysWhy() {
+        assertThat(resolve("auto", List.of(GPU_MISSING, CPU))).isEqualTo(new BackendChoice("cpu",
+                "infera generate: using backend cpu (cuda unavailable: libcuda.so.1 not found)"));
+        assertThat(resolve("auto", List.of(GPU, CPU)))
+                .isEqualTo(new BackendChoice("cuda", "infera generate: using backend cuda"));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertThat(resolve("auto", List.of(GPU_MISSING, CPU), err)).isEqualTo("cpu");
-        assertThat(err.toString(StandardCharsets.UTF_8))
-                .isEqualTo("infera generate: using backend cpu (cuda unavailable: libcuda.so.1 not found)\n");
-        err.reset();
-        assertThat(resolve("auto", List.of(GPU, CPU), err)).isEqualTo("cuda");
+        resolve("auto", List.of(GPU, CPU)).printNote(new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("infera generate: using backend cuda\n");
     }
 
     @Test
     void aNamedBackendThatCannotRunIsAnErrorWithItsReason() {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertThatThrownBy(() -> resolve("cuda", List.of(GPU_MISSING, CPU), err)).isInstanceOf(CliException.class)
-                .hasMessage("backend cuda cannot run here: libcuda.so.1 not found");
-        assertThatThrownBy(() -> resolve("tpu", List.of(GPU_MISSING, CPU), err)).isInstanceOf(CliException.class)
-                .hasMessage("unknown --backend 'tpu'; use auto or one of: cuda, cpu");
-        assertThatThrownBy(() -> resolve("auto", List.of(GPU_MISSING), err)).isInstanceOf(CliException.class)
+        assertThatThrownBy(() -> resolve("cuda", List.of(GPU_MISSING, CPU)))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessage("backend 'cuda' cannot run: libcuda.so.1 not found");
+        assertThatThrownBy(() -> resolve("auto", List.of(GPU_MISSING)))
+                .isInstanceOf(BackendUnavailableException.class)
                 .hasMessage("no backend can run here: cuda unavailable: libcuda.so.1 not found");
-        assertThat(resolve("cpu", List.of(GPU_MISSING, CPU), err)).isEqualTo("cpu");
+        assertThat(resolve("cpu", List.of(GPU_MISSING, CPU))).isEqualTo(new BackendChoice("cpu", null));
+        // an unknown name is the engine's to report, with the registered backends
+        assertThat(resolve("tpu", List.of(GPU_MISSING, CPU))).isEqualTo(new BackendChoice("tpu", null));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        resolve("cpu", List.of(CPU)).printNote(new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(err.size()).isZero();
     }
 
@@ -98,7 +102,7 @@ class BackendChoiceTest {
             assertThat(r.exitCode()).as(command).isNotZero();
             assertThat(r.out()).isEmpty();
             assertThat(r.err()).as(command)
-                    .isEqualTo("infera " + command + ": backend cuda cannot run here: " + cuda.reason() + "\n");
+                    .isEqualTo("infera " + command + ": backend 'cuda' cannot run: " + cuda.reason() + "\n");
         }
     }
 }

@@ -30,6 +30,32 @@ class BatchCommandTest {
     }
 
     @Test
+    void printsTheKvCacheSizeAndHonoursTheProgressFlags() throws Exception {
+        Path in = dir.resolve("in.jsonl");
+        Files.write(in, List.of("{\"id\": 1, \"prompt\": \"Once\", \"max_tokens\": 3, \"temperature\": 0}"),
+                StandardCharsets.UTF_8);
+        String model = SharedModels.file("stories260K.gguf").toString();
+        InspectCommandTest.Result forced = InspectCommandTest.run("batch", "--model", model, "--input", in.toString(),
+                "--output", dir.resolve("a.jsonl").toString(), "--threads", "1", "--max-running", "2", "--progress");
+        assertThat(forced.exitCode()).as(forced.err()).isZero();
+        assertThat(forced.err()).containsPattern("infera batch: KV cache: \\d+ blocks x 16 tokens = \\d+ tokens, [0-9.]+ MiB")
+                .contains("1/1 done");
+        InspectCommandTest.Result quiet = InspectCommandTest.run("batch", "--model", model, "--input", in.toString(),
+                "--output", dir.resolve("b.jsonl").toString(), "--threads", "1", "--no-progress");
+        assertThat(quiet.exitCode()).as(quiet.err()).isZero();
+        assertThat(quiet.err()).contains("KV cache:").doesNotContain("1/1 done");
+    }
+
+    @Test
+    void terminalDevicesAreRecognisedByTheirPaths() {
+        assertThat(Terminal.isTerminalDevice("/dev/pts/3")).isTrue();
+        assertThat(Terminal.isTerminalDevice("/dev/tty1")).isTrue();
+        assertThat(Terminal.isTerminalDevice("/tmp/err.log")).isFalse();
+        assertThat(Terminal.isTerminalDevice("pipe:[12345]")).isFalse();
+        assertThat(Terminal.isStderrTerminal(System.out)).isFalse();
+    }
+
+    @Test
     void runsEveryLineWritesErrorsAndResumes() throws Exception {
         Path in = dir.resolve("in.jsonl");
         Files.write(in, List.of(

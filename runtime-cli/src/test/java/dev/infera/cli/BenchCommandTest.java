@@ -84,6 +84,8 @@ class BenchCommandTest {
         assertError(run("bench", "--model", model(), "--input-len", "2000", "--output-len", "100"),
                 "does not fit the model's context of 2048 tokens");
         assertError(run("bench", "--model", model(), "--frobnicate"), "unknown option '--frobnicate'");
+        assertError(run("bench", "--model", model(), "--backend", "tpu", "--bandwidth-gbs", "1", "--num-prompts", "1"),
+                "cannot start the engine: unknown backend 'tpu'");
         Result help = run("bench", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("--sweep SPEC").contains("--request-rate R").contains("--no-prefix-cache");

@@ -1,5 +1,6 @@
 package dev.infera.cpu;
 
+import dev.infera.api.BackendUnavailableException;
 import dev.infera.core.backend.Availability;
 import dev.infera.core.backend.BackendContext;
 import dev.infera.core.backend.BackendProvider;
@@ -37,7 +38,7 @@ public final class CpuBackendProvider implements BackendProvider {
     public ExecutionBackend create(BackendContext context) {
         Availability a = probe();
         if (!a.available()) {
-            throw new IllegalStateException("the CPU backend cannot run: " + a.reason());
+            throw new BackendUnavailableException("backend '" + ID + "' cannot run: " + a.reason());
         }
         return CpuBackend.create(context);
     }

@@ -55,17 +55,17 @@ final class ForwardScratch {
         if (numTokens > tokenCapacity) {
             int n = grow(numTokens);
             int dim = config.embeddingLength();
-            x = new float[n * dim];
-            xb = new float[n * dim];
-            proj = new float[n * dim];
-            q = new float[n * config.queryDim()];
-            k = new float[n * config.kvDim()];
-            v = new float[n * config.kvDim()];
-            att = new float[n * config.queryDim()];
-            gate = new float[n * config.feedForwardLength()];
-            up = new float[n * config.feedForwardLength()];
-            ropeCos = new float[n * config.ropeDim()];
-            ropeSin = new float[n * config.ropeDim()];
+            x = new float[rows(n, dim, "residual")];
+            xb = new float[rows(n, dim, "normed input")];
+            proj = new float[rows(n, dim, "projection")];
+            q = new float[rows(n, config.queryDim(), "query")];
+            k = new float[rows(n, config.kvDim(), "key")];
+            v = new float[rows(n, config.kvDim(), "value")];
+            att = new float[rows(n, config.queryDim(), "attention output")];
+            gate = new float[rows(n, config.feedForwardLength(), "FFN gate")];
+            up = new float[rows(n, config.feedForwardLength(), "FFN up")];
+            ropeCos = new float[rows(n, config.ropeDim(), "RoPE")];
+            ropeSin = new float[rows(n, config.ropeDim(), "RoPE")];
             rowSeq = new int[n];
             tokenCapacity = n;
         }
@@ -82,6 +82,17 @@ final class ForwardScratch {
             }
             contextCapacity = n;
         }
+    }
+
+    /** {@code numRows * width}, or a clear error when a step is too large for a Java array. */
+    private static int rows(int numRows, int width, String buffer) {
+        long length = (long) numRows * width;
+        if (length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a step of " + numRows + " token rows needs a " + buffer + " buffer of "
+                    + numRows + " x " + width + " = " + length + " floats, more than a Java array holds; "
+                    + "lower maxBatchTokens");
+        }
+        return (int) length;
     }
 
     private static int grow(int needed) {

@@ -1,5 +1,6 @@
 package dev.infera.cuda;
 
+import dev.infera.api.BackendUnavailableException;
 import dev.infera.core.backend.Availability;
 import dev.infera.core.backend.BackendContext;
 import dev.infera.core.backend.BackendProvider;
@@ -35,7 +36,7 @@ public final class CudaBackendProvider implements BackendProvider {
     public ExecutionBackend create(BackendContext context) {
         Availability a = probe();
         if (!a.available()) {
-            throw new IllegalStateException("the CUDA backend cannot run: " + a.reason());
+            throw new BackendUnavailableException("backend '" + ID + "' cannot run: " + a.reason());
         }
         return CudaBackend.create(context);
     }

@@ -3,6 +3,7 @@ package dev.infera.cuda;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.infera.api.BackendUnavailableException;
 import dev.infera.core.backend.Availability;
 import dev.infera.core.backend.BackendProvider;
 import dev.infera.core.backend.Backends;
@@ -140,10 +141,10 @@ class CudaProbeTest {
             assertThat(Backends.select("auto").id()).isEqualTo("cuda");
         } else {
             assertThat(Backends.select("auto").id()).isEqualTo("cpu");
-            assertThatThrownBy(() -> Backends.select("cuda")).isInstanceOf(IllegalStateException.class)
-                    .hasMessage("no usable backend for 'cuda': cuda: " + a.reason());
-            assertThatThrownBy(() -> cuda.create(null)).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining(a.reason());
+            assertThatThrownBy(() -> Backends.select("cuda")).isInstanceOf(BackendUnavailableException.class)
+                    .hasMessage("backend 'cuda' cannot run: " + a.reason());
+            assertThatThrownBy(() -> cuda.create(null)).isInstanceOf(BackendUnavailableException.class)
+                    .hasMessage("backend 'cuda' cannot run: " + a.reason());
         }
     }
 }

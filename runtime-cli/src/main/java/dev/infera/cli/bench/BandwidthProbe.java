@@ -28,7 +28,7 @@ public final class BandwidthProbe {
 
     /** The cached bandwidth for {@code threads}, measured (and cached) first if needed, in GB/s. */
     public static double cachedOrMeasure(BenchCache cache, int threads, PrintStream log) {
-        String name = "bandwidth-" + threads + "threads.txt";
+        String name = cacheFileName(threads);
         String cached = cache.readText(name);
         if (cached != null) {
             try {
@@ -45,6 +45,11 @@ public final class BandwidthProbe {
         double gbs = measure(threads, DEFAULT_BUFFER_BYTES, DEFAULT_PASSES);
         cache.writeText(name, String.format(Locale.ROOT, "%.3f%n", gbs));
         return gbs;
+    }
+
+    /** The cache file that holds the bandwidth measured with {@code threads} threads. */
+    public static String cacheFileName(int threads) {
+        return "bandwidth-" + threads + "threads.txt";
     }
 
     /** Streams {@code passes} times through a {@code bufferBytes} buffer with {@code threads} threads; GB/s. */

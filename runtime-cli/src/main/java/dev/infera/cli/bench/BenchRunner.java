@@ -1,9 +1,11 @@
 package dev.infera.cli.bench;
 
+import dev.infera.api.EngineStats;
 import dev.infera.api.InferenceEngine;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Runs a {@link BenchPlan}: once, or once per sweep level. Each run gets a fresh engine (so the prefix
@@ -28,19 +30,25 @@ public final class BenchRunner {
 
     /** Every run's metrics, in sweep order; progress lines go to {@code progress} when not null. */
     public List<RunMetrics> runAll(PrintStream progress) {
+        return runAll(progress, stats -> { });
+    }
+
+    /** As {@link #runAll(PrintStream)}; {@code engineStarted} sees each fresh engine's stats (its KV cache size). */
+    public List<RunMetrics> runAll(PrintStream progress, Consumer<EngineStats> engineStarted) {
         List<RunMetrics> results = new ArrayList<>();
         if (plan.sweep() == null) {
-            results.add(runOnce("", plan.mode(), plan.workload(), progress));
+            results.add(runOnce("", plan.mode(), plan.workload(), progress, engineStarted));
         } else {
             for (double level : plan.sweep().values()) {
                 results.add(runOnce(plan.sweep().label(level), plan.sweep().modeAt(plan.mode(), level),
-                        plan.workloadAt(level), progress));
+                        plan.workloadAt(level), progress, engineStarted));
             }
         }
         return results;
     }
 
-    private RunMetrics runOnce(String label, LoadMode mode, WorkloadSpec spec, PrintStream progress) {
+    private RunMetrics runOnce(String label, LoadMode mode, WorkloadSpec spec, PrintStream progress,
+            Consumer<EngineStats> engineStarted) {
         List<Workload.Request> requests = Workload.generate(spec, tokenPool);
         int concurrent = mode.maxConcurrency() > 0 ? Math.min(mode.maxConcurrency(), spec.numPrompts())
                 : spec.numPrompts();
@@ -48,6 +56,7 @@ public final class BenchRunner {
                 spec.maxPromptTokens() + spec.maxOutputTokens(), plan.kvBytesPerToken());
         try (InferenceEngine engine = plan.engine().start(plan.model(), kvBytes,
                 spec.numPrompts() + plan.warmupRequests())) {
+            engineStarted.accept(engine.stats());
             LoadDriver driver = new LoadDriver(engine, plan.sampling());
             if (plan.warmupRequests() > 0) {
                 WorkloadSpec warm = new WorkloadSpec(plan.warmupRequests(),

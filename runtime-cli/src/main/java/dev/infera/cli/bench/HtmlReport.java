@@ -28,7 +28,7 @@ public final class HtmlReport {
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
         sb.append("<title>infera bench report</title><style>");
         sb.append("body{font-family:system-ui,sans-serif;margin:24px;color:#222}h1{font-size:22px}");
-        sb.append(".charts{display:flex;flex-wrap:wrap;gap:16px}.charts svg{border:1px solid #ddd}");
+        sb.append(".charts{display:flex;flex-wrap:wrap;gap:16px}.charts svg{border:1px solid #ddd}.wide{overflow-x:auto}");
         sb.append("table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:3px 8px;");
         sb.append("text-align:right;font-size:13px}th{background:#f3f3f3}pre{background:#f7f7f7;padding:8px;");
         sb.append("font-size:12px;overflow:auto}</style></head><body>\n");
@@ -87,7 +87,7 @@ public final class HtmlReport {
         if (plan.slo().isSet()) {
             head.add("goodput req/s");
         }
-        sb.append("<table><tr>");
+        sb.append("<div class=\"wide\"><table><tr>");
         head.forEach(h -> sb.append("<th>").append(SvgChart.esc(h)).append("</th>"));
         sb.append("</tr>");
         for (RunMetrics r : runs) {
@@ -107,6 +107,6 @@ public final class HtmlReport {
             cells.forEach(c -> sb.append("<td>").append(SvgChart.esc(c)).append("</td>"));
             sb.append("</tr>");
         }
-        sb.append("</table><p>Latencies in milliseconds.</p>");
+        sb.append("</table></div><p>Latencies in milliseconds.</p>");
     }
 }

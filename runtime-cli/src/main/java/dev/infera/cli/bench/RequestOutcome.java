@@ -3,7 +3,10 @@ package dev.infera.cli.bench;
 import dev.infera.api.GenerationResult;
 import dev.infera.api.GenerationTimings;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one benchmark request measured, in milliseconds from the moment it was submitted (the
@@ -45,6 +48,26 @@ public record RequestOutcome(int index, int promptTokens, int cachedPromptTokens
 
     public boolean succeeded() {
         return error == null;
+    }
+
+    /** The outcome for JSON: times in milliseconds rounded to microseconds, unknowns as null. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("index", index);
+        m.put("prompt_tokens", promptTokens);
+        m.put("cached_prompt_tokens", cachedPromptTokens);
+        m.put("output_tokens", outputTokens);
+        m.put("queue_ms", micros(queueMs));
+        m.put("ttft_ms", micros(ttftMs));
+        m.put("tpot_ms", micros(tpotMs));
+        m.put("e2e_ms", micros(e2eMs));
+        m.put("itl_ms", Arrays.stream(itlMs).mapToObj(RequestOutcome::micros).toList());
+        m.put("error", error);
+        return m;
+    }
+
+    private static Double micros(double ms) {
+        return Double.isFinite(ms) ? Math.round(ms * 1e3) / 1e3 : null;
     }
 
     static double millis(Duration d) {

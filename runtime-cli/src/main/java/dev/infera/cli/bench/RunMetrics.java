@@ -21,6 +21,7 @@ import java.util.Map;
  * @param prefixHitRate    prompt tokens served from the prefix cache / prompt tokens looked up
  * @param peakKvFraction   the most KV blocks in use at once / all blocks
  * @param rooflineFraction weight read rate / bandwidth, NaN when the bandwidth is unknown
+ * @param requests         every request's own measurements, in workload order
  */
 public record RunMetrics(String label, LoadMode mode, int numRequests, int completed, int failed, String firstError,
         double durationSeconds, long inputTokens, long cachedPromptTokens, long outputTokens,
@@ -28,7 +29,11 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         double goodput, LatencyStats ttft, LatencyStats tpot, LatencyStats itl, LatencyStats e2e,
         long prefixQueryTokens, long prefixHitTokens, double prefixHitRate, long preemptions, long steps,
         double meanStepMs, int peakKvBlocksUsed, int kvBlocksTotal, double peakKvFraction, long weightBytesPerStep,
-        double weightReadGbs, double bandwidthGbs, double rooflineFraction) {
+        double weightReadGbs, double bandwidthGbs, double rooflineFraction, List<RequestOutcome> requests) {
+
+    public RunMetrics {
+        requests = List.copyOf(requests);
+    }
 
     /** Computes the metrics of one run. {@code bandwidthGbs} may be NaN (unknown). */
     public static RunMetrics compute(String label, LoadMode mode, LoadDriver.Measurement m, Slo slo,
@@ -65,7 +70,7 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
                 query == 0 ? Double.NaN : (double) hits / query, b.preemptions() - a.preemptions(), steps,
                 steps == 0 ? Double.NaN : seconds * 1e3 / steps, m.peakKvBlocksUsed(), kvTotal,
                 kvTotal == 0 ? Double.NaN : (double) m.peakKvBlocksUsed() / kvTotal, weightBytesPerStep, weightGbs,
-                bandwidthGbs, bandwidthGbs > 0 ? weightGbs / bandwidthGbs : Double.NaN);
+                bandwidthGbs, bandwidthGbs > 0 ? weightGbs / bandwidthGbs : Double.NaN, m.outcomes());
     }
 
     private static double[] values(List<RequestOutcome> outcomes, java.util.function.ToDoubleFunction<RequestOutcome> f) {
@@ -108,6 +113,7 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         m.put("weight_read_gbs", LatencyStats.finiteOrNull(weightReadGbs));
         m.put("bandwidth_gbs", LatencyStats.finiteOrNull(bandwidthGbs));
         m.put("roofline_fraction", LatencyStats.finiteOrNull(rooflineFraction));
+        m.put("requests", requests.stream().map(RequestOutcome::toJson).toList());
         return m;
     }
 }

@@ -16,7 +16,7 @@ final class SvgChart {
     }
 
     static final String[] COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
-    private static final int WIDTH = 560;
+    private static final int WIDTH = 520;
     private static final int HEIGHT = 320;
     private static final int LEFT = 64;
     private static final int RIGHT = 16;

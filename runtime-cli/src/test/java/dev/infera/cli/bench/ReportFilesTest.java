@@ -38,8 +38,8 @@ class ReportFilesTest {
         } else {
             outcomes.add(RequestOutcome.failed(0, 8, "failed <badly>"));
         }
-        EngineStats a = new EngineStats(0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-        EngineStats b = new EngineStats(0, 0, 0, 100, 32, 0, 0, 12, 0, 0, 0, 0, 0);
+        EngineStats a = new EngineStats(0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        EngineStats b = new EngineStats(0, 0, 0, 100, 32, 0, 0, 12, 0, 0, 0, 0, 0, 0);
         return RunMetrics.compute(label, LoadMode.OFFLINE, new LoadDriver.Measurement(outcomes, 500_000_000L, a, b, 7),
                 Slo.parse("ttft=12"), 1_000_000_000L, 40.0);
     }
@@ -60,9 +60,15 @@ class ReportFilesTest {
         assertThat(first).containsEntry("completed", 4L).containsEntry("good_requests", 3L)
                 .containsEntry("total_output_tokens", 16L);
         assertThat(Json.asObject(first.get("ttft_ms"), "ttft")).containsEntry("p50", 11.5);
+        List<Object> requests = Json.asArray(first.get("requests"), "requests");
+        assertThat(requests).hasSize(4);
+        assertThat(Json.asObject(requests.get(1), "request")).containsEntry("index", 1L).containsEntry("ttft_ms", 11.0)
+                .containsEntry("itl_ms", List.of(2.0, 3.0)).containsEntry("error", null);
         Map<String, Object> second = Json.asObject(runs.get(1), "run");
         assertThat(second).containsEntry("failed", 1L).containsEntry("first_error", "failed <badly>");
         assertThat(Json.asObject(second.get("tpot_ms"), "tpot")).containsEntry("mean", null);
+        assertThat(Json.asObject(Json.asArray(second.get("requests"), "requests").getFirst(), "request"))
+                .containsEntry("ttft_ms", null).containsEntry("error", "failed <badly>");
     }
 
     @Test

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class RunMetricsTest {
 
     private static EngineStats stats(long query, long hits, long preemptions, long steps, int kvTotal) {
-        return new EngineStats(0, 0, 0, kvTotal, query, hits, preemptions, steps, 0, 0, 0, 0, 0);
+        return new EngineStats(0, 0, 0, kvTotal, query, hits, preemptions, steps, 0, 0, 0, 0, 0, 0);
     }
 
     @Test

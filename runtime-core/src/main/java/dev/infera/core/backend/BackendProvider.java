@@ -17,6 +17,6 @@ public interface BackendProvider {
     /** Whether the backend can run here; never throws. */
     Availability probe();
 
-    /** Creates a backend for one model; fails with {@link IllegalStateException} when {@link #probe()} would. */
+    /** Creates a backend for one model; fails with {@link dev.infera.api.BackendUnavailableException} when {@link #probe()} would. */
     ExecutionBackend create(BackendContext context);
 }

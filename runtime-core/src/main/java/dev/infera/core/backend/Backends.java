@@ -1,5 +1,6 @@
 package dev.infera.core.backend;
 
+import dev.infera.api.BackendUnavailableException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,7 +24,13 @@ public final class Backends {
         return list;
     }
 
-    /** The provider named {@code id}, or the best available one for {@code "auto"}. */
+    /**
+     * The provider named {@code id}, or the best available one for {@code "auto"}.
+     *
+     * @throws BackendUnavailableException when the named backend (or, for {@code auto}, every one) cannot
+     *                                     run here; the message gives each probe's reason
+     * @throws IllegalArgumentException    when no provider has that id
+     */
     public static BackendProvider select(String id) {
         return select(id, providers());
     }
@@ -41,10 +48,13 @@ public final class Backends {
             if (a.available()) {
                 return p;
             }
+            if (!id.equals("auto")) {
+                throw new BackendUnavailableException("backend '" + id + "' cannot run: " + a.reason());
+            }
             reasons.append(reasons.isEmpty() ? "" : "; ").append(p.id()).append(": ").append(a.reason());
         }
         if (!reasons.isEmpty()) {
-            throw new IllegalStateException("no usable backend for '" + id + "': " + reasons);
+            throw new BackendUnavailableException("no backend can run here: " + reasons);
         }
         List<String> ids = providers.stream().map(BackendProvider::id).toList();
         throw new IllegalArgumentException("unknown backend '" + id + "'; registered: "

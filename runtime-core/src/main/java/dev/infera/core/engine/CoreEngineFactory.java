@@ -27,18 +27,20 @@ public final class CoreEngineFactory implements EngineFactory {
     public InferenceEngine create(EngineConfig config) {
         LoadedModel model = LoadedModel.open(config.modelPath());
         ExecutionBackend backend = null;
-        EngineComponents parts;
+        EngineComponents parts = null;
         int numBlocks;
+        // Cleaned up on any failure, an Error such as OutOfMemoryError included.
         try {
             ModelConfig mc = model.config();
             Tokenizer tokenizer = TokenizerGguf.load(model.gguf().metadata());
             BackendProvider provider = Backends.select(config.backend());
             backend = provider.create(new BackendContext(model.weights(), config.computeThreads()));
             long bytesPerBlock = backend.kvCacheBytesPerBlock(config.blockSize());
-            long cacheBytes = KvCacheSizing.cacheBytes(config.kvCacheBytes(), bytesPerBlock, config.blockSize(),
+            long cacheBytes = KvCacheSizing.cacheBytes(config.kvCacheBytes(), config.kvCacheTokens(), bytesPerBlock,
+                    config.blockSize(),
                     config.maxRunningRequests(), mc.contextLength());
             numBlocks = KvCacheSizing.numBlocks(cacheBytes, bytesPerBlock, config.blockSize());
-            if (config.kvCacheBytes() == 0) {
+            if (config.kvCacheBytes() == 0 && config.kvCacheTokens() == 0) {
                 log.info("KV cache sized automatically: {} MiB ({} of free memory, at most {} requests x {} tokens)",
                         cacheBytes >> 20, KvCacheSizing.FREE_MEMORY_SHARE, config.maxRunningRequests(),
                         mc.contextLength());
@@ -48,14 +50,24 @@ public final class CoreEngineFactory implements EngineFactory {
                     + ") on backend " + provider.id() + " with " + config.computeThreads() + " threads";
             parts = new EngineComponents(backend, tokenizer, mc.vocabSize(), mc.contextLength(), tokenizer.eogIds(),
                     model, description);
-        } catch (RuntimeException e) {
-            if (backend != null) {
-                backend.close();
+        } finally {
+            if (parts == null) {
+                closeQuietly(backend, model);
             }
-            model.close();
-            throw e;
         }
         // From here the engine owns the parts and closes them, also when it fails to start.
         return new InferaEngine(config, parts, numBlocks);
+    }
+
+    private static void closeQuietly(ExecutionBackend backend, LoadedModel model) {
+        try {
+            if (backend != null) {
+                backend.close();
+            }
+        } catch (RuntimeException | Error e) {
+            log.warn("closing the backend after a failed start failed", e);
+        } finally {
+            model.close();
+        }
     }
 }

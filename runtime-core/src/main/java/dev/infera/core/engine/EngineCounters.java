@@ -23,6 +23,12 @@ final class EngineCounters {
     private volatile long promptTokens;
     private volatile long generatedTokens;
     private volatile long finishedRequests;
+    private volatile long kvCacheBytes;
+
+    /** Records the size of the allocated KV cache. */
+    void setKvCacheBytes(long bytes) {
+        kvCacheBytes = bytes;
+    }
 
     void addStep(int promptTokensInStep, int generatedTokensInStep) {
         steps = steps + 1;
@@ -52,6 +58,6 @@ final class EngineCounters {
         long generated = generatedTokens;
         return new EngineStats(running, waiting + inboxSize, kvBlocksUsed, kvBlocksTotal, prefixQueryTokens,
                 prefixHitTokens, preemptions, steps, prompt, generated, finishedRequests, prompt / seconds,
-                generated / seconds);
+                generated / seconds, kvCacheBytes);
     }
 }

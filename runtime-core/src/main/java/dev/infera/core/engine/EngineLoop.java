@@ -8,6 +8,7 @@ import dev.infera.core.backend.KvCacheLayout;
 import dev.infera.core.backend.StepBatch;
 import dev.infera.core.backend.StepResult;
 import dev.infera.core.engine.sched.Scheduler;
+import dev.infera.core.engine.sched.Sequence;
 import dev.infera.core.engine.sched.StepBatchAssembler;
 import dev.infera.core.engine.sched.StepPlan;
 import java.util.ArrayList;
@@ -195,8 +196,7 @@ final class EngineLoop implements Runnable {
             r.markScheduled(start);
             releasePermit(r);
             generated += plan.samples(i) ? 1 : 0;
-            int from = r.numComputedTokens();
-            promptTokens += Math.max(0, Math.min(from + plan.numNewTokens(i), r.numPromptTokens()) - from);
+            promptTokens += prefillTokens(r, r.numComputedTokens(), plan.numNewTokens(i));
         }
         StepResult result;
         try {
@@ -234,6 +234,17 @@ final class EngineLoop implements Runnable {
                 end(r, finish, now);
             }
         }
+    }
+
+    /**
+     * Of the tokens {@code [from, from + count)} a step computes for {@code r}, those that are prefill
+     * rather than a decode input: prompt tokens, and, when a preempted request is recomputed, its
+     * generated tokens except the newest (which had never been computed: it is that step's decode
+     * input, as in any decode step).
+     */
+    static int prefillTokens(Sequence r, int from, int count) {
+        int prefillEnd = r.numGeneratedTokens() == 0 ? r.numPromptTokens() : r.numTokens() - 1;
+        return Math.max(0, Math.min(from + count, prefillEnd) - from);
     }
 
     private void failStep(StepPlan plan, RuntimeException cause) {

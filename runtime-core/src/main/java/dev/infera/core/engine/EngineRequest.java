@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * the last callback is {@code onComplete} or {@code onError}, and the future completes right after it,
  * so a caller joining the future has seen every chunk. Text that is held back when a request is cut
  * short (cancel, deadline, error) is dropped, so the chunks' texts always concatenate to the result's.
+ *
+ * <p>Only that last callback task completes the future, also when the caller cancels the future
+ * itself: {@link ResultFuture#cancel} merely asks the engine to stop, and the future turns cancelled
+ * once the listener has had its last call. After the future is completed, {@code onFinished} runs on
+ * the same thread (the engine counts the request as finished there, which {@code close()} waits for).
  */
 final class EngineRequest extends Sequence implements RequestHandle {
 
@@ -44,6 +50,7 @@ final class EngineRequest extends Sequence implements RequestHandle {
     private final CallbackDispatcher dispatcher;
     private final ResultFuture future = new ResultFuture();
     private final Consumer<EngineRequest> cancelSink;
+    private final Runnable onFinished;
     private final Sampler sampler;
     private final StopConditions stops;
     private final StreamingDetokenizer detokenizer;
@@ -66,7 +73,8 @@ final class EngineRequest extends Sequence implements RequestHandle {
 
     EngineRequest(long id, int[] promptTokens, GenerationRequest request, int maxNewTokens, Sampler sampler,
             StopConditions stops, StreamingDetokenizer detokenizer, int textVocabSize, long submitNanos, long deadlineNanos,
-            TokenListener listener, CallbackDispatcher dispatcher, Consumer<EngineRequest> cancelSink) {
+            TokenListener listener, CallbackDispatcher dispatcher, Consumer<EngineRequest> cancelSink,
+            Runnable onFinished) {
         super(id, promptTokens, maxNewTokens, request.priority(), request.cacheSalt());
         this.maxNewTokens = maxNewTokens;
         this.sampler = sampler;
@@ -79,6 +87,7 @@ final class EngineRequest extends Sequence implements RequestHandle {
         this.listener = listener;
         this.dispatcher = dispatcher;
         this.cancelSink = cancelSink;
+        this.onFinished = onFinished;
         this.logprobs = request.sampling().logprobsEnabled() ? new ArrayList<>() : null;
         sampler.addPromptTokens(promptTokens, 0, promptTokens.length);
         // Decoding starts after the prompt: feeding its last token settles the detokenizer's
@@ -209,9 +218,11 @@ final class EngineRequest extends Sequence implements RequestHandle {
             try {
                 listener.onComplete(result);
             } catch (RuntimeException | Error e) {
+                // The request has already ended normally; a listener failure at this point cannot
+                // change its outcome (see TokenListener#onComplete).
                 log.warn("listener of request {} threw from onComplete", id(), e);
             }
-            future.complete(result);
+            settle(result, null);
         });
     }
 
@@ -238,7 +249,16 @@ final class EngineRequest extends Sequence implements RequestHandle {
         } catch (RuntimeException | Error e) {
             log.warn("listener of request {} threw from onError", id(), e);
         }
-        future.completeExceptionally(error);
+        settle(null, error);
+    }
+
+    /** Completes the future (or cancels it, when the caller cancelled it), then reports the request finished. */
+    private void settle(GenerationResult result, Throwable error) {
+        try {
+            future.settle(result, error);
+        } finally {
+            onFinished.run();
+        }
     }
 
     private GenerationResult buildResult(FinishReason reason, long nowNanos) {
@@ -259,14 +279,41 @@ final class EngineRequest extends Sequence implements RequestHandle {
                 Math.max(0, numCachedPromptTokens()), completion, timings, logprobs == null ? List.of() : logprobs);
     }
 
-    /** The result future; cancelling it cancels the request. */
+    /**
+     * The result future. Cancelling it asks the engine to stop the request; the future itself is
+     * completed only by the request's last callback task, as cancelled when a cancel got in before that
+     * task started, and normally otherwise.
+     */
     private final class ResultFuture extends CompletableFuture<GenerationResult> {
 
+        private static final int OPEN = 0;
+        private static final int CANCEL_REQUESTED = 1;
+        private static final int SETTLING = 2;
+
+        private final AtomicInteger state = new AtomicInteger();
+
+        /**
+         * Returns true when the future is, or will become, cancelled (it is then completed, as
+         * cancelled, after the listener's last call, so {@code isDone()} may stay false for a moment);
+         * false when the request had already reached its last callback.
+         */
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean cancelled = super.cancel(mayInterruptIfRunning);
-            EngineRequest.this.cancel();
-            return cancelled;
+            if (state.compareAndSet(OPEN, CANCEL_REQUESTED)) {
+                EngineRequest.this.cancel();
+                return true;
+            }
+            return state.get() == CANCEL_REQUESTED || isCancelled();
+        }
+
+        void settle(GenerationResult result, Throwable error) {
+            if (!state.compareAndSet(OPEN, SETTLING)) {
+                super.cancel(false);
+            } else if (error != null) {
+                completeExceptionally(error);
+            } else {
+                complete(result);
+            }
         }
     }
 }

@@ -43,13 +43,20 @@ import org.slf4j.LoggerFactory;
  * bookkeeping and backend calls; listeners run on the callback executor.
  *
  * <p>Closing takes the write side of a lock whose read side every submission holds while it checks the
- * closed flag and enqueues, so no request can slip into the inbox after the loop's final drain: each
+ * accepting flag and enqueues, so no request can slip into the inbox after the loop's final drain: each
  * one is either refused with {@link EngineClosedException} or ended by the loop exactly once.
+ *
+ * <p>Two flags, on purpose: {@code accepting} goes false when {@code close()} starts or when the engine
+ * thread dies (then nothing more can be run), while {@code closeCalled} records that {@code close()}
+ * has run its course once: joining the engine thread, waiting for listeners and shutting down the
+ * callback executor still happen on the first {@code close()} after the engine thread died.
  */
 public final class InferaEngine implements InferenceEngine {
 
     private static final Logger log = LoggerFactory.getLogger(InferaEngine.class);
     private static final long CLOSE_WAIT_SECONDS = 30;
+    /** Deadlines at least this far away are treated as none (the nanosecond clock spans ~292 years). */
+    static final Duration UNBOUNDED_DEADLINE = Duration.ofDays(100L * 365);
 
     private final EngineConfig config;
     private final EngineComponents parts;
@@ -65,7 +72,8 @@ public final class InferaEngine implements InferenceEngine {
     private final AtomicInteger unfinished = new AtomicInteger();
     private final Object unfinishedMonitor = new Object();
     private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
-    private volatile boolean closed;
+    private volatile boolean accepting = true;
+    private boolean closeCalled;
 
     /**
      * Starts an engine over loaded parts with a KV cache of {@code numKvBlocks} blocks. The engine owns
@@ -74,8 +82,12 @@ public final class InferaEngine implements InferenceEngine {
     public InferaEngine(EngineConfig config, EngineComponents parts, int numKvBlocks) {
         this.config = Objects.requireNonNull(config, "config");
         this.parts = Objects.requireNonNull(parts, "parts");
+        // Any failure here (an OutOfMemoryError from the native KV allocation included) must not leak
+        // the backend's threads and memory or the mapped model.
+        boolean started = false;
         try {
             KvCacheLayout layout = parts.backend().allocateKvCache(numKvBlocks, config.blockSize());
+            counters.setKvCacheBytes(layout.totalBytes());
             KvBlockManager kv = new KvBlockManager(numKvBlocks, config.blockSize(), config.prefixCaching());
             this.maxKvTokens = (int) Math.min(Integer.MAX_VALUE, (long) numKvBlocks * config.blockSize());
             Scheduler scheduler = new Scheduler(new SchedulerConfig(config.maxBatchTokens(),
@@ -88,27 +100,38 @@ public final class InferaEngine implements InferenceEngine {
                     + "maxRunningRequests {}, prefix caching {}, {} scheduling", parts.description(), numKvBlocks,
                     config.blockSize(), maxKvTokens, layout.totalBytes() >> 20, config.maxBatchTokens(),
                     config.maxRunningRequests(), config.prefixCaching() ? "on" : "off", config.schedulingPolicy());
-        } catch (RuntimeException e) {
-            parts.backend().close();
-            closeResources();
-            throw e;
+            if (config.callbackExecutor() != null) {
+                this.callbackExecutor = config.callbackExecutor();
+                this.ownedExecutor = null;
+            } else {
+                this.ownedExecutor = Executors.newThreadPerTaskExecutor(
+                        Thread.ofVirtual().name("infera-callback-", 0).factory());
+                this.callbackExecutor = ownedExecutor;
+            }
+            this.engineThread = Thread.ofPlatform().name("infera-engine").daemon(true).start(loop);
+            started = true;
+        } finally {
+            if (!started) {
+                closeAfterFailedStart(parts);
+            }
         }
-        if (config.callbackExecutor() != null) {
-            this.callbackExecutor = config.callbackExecutor();
-            this.ownedExecutor = null;
-        } else {
-            this.ownedExecutor = Executors.newThreadPerTaskExecutor(
-                    Thread.ofVirtual().name("infera-callback-", 0).factory());
-            this.callbackExecutor = ownedExecutor;
-        }
-        this.engineThread = Thread.ofPlatform().name("infera-engine").daemon(true).start(loop);
     }
 
-    /** Marks the engine closed (also when its thread dies), so no submission can reach the inbox after it. */
+    private void closeAfterFailedStart(EngineComponents parts) {
+        try {
+            parts.backend().close();
+        } catch (RuntimeException | Error e) {
+            log.warn("closing the backend after a failed start failed", e);
+        } finally {
+            closeResources();
+        }
+    }
+
+    /** Stops accepting (also when the engine thread dies), so no submission can reach the inbox after it. */
     private void refuseNewRequests() {
         closeLock.writeLock().lock();
         try {
-            closed = true;
+            accepting = false;
         } finally {
             closeLock.writeLock().unlock();
         }
@@ -138,7 +161,7 @@ public final class InferaEngine implements InferenceEngine {
     private RequestHandle submit(GenerationRequest request, TokenListener listener, boolean waitForRoom) {
         Objects.requireNonNull(request, "request must not be null");
         Objects.requireNonNull(listener, "listener must not be null (use TokenListener.none())");
-        if (closed) {
+        if (!accepting) {
             throw new EngineClosedException("the engine is closed");
         }
         int[] prompt = request.prompt() != null ? parts.tokenizer().encode(request.prompt()) : request.promptTokens();
@@ -162,7 +185,7 @@ public final class InferaEngine implements InferenceEngine {
         acquireSlot(waitForRoom);
         closeLock.readLock().lock();
         try {
-            if (closed) {
+            if (!accepting) {
                 queueSlots.release();
                 throw new EngineClosedException("the engine is closed");
             }
@@ -177,18 +200,29 @@ public final class InferaEngine implements InferenceEngine {
     private EngineRequest newRequest(int[] prompt, GenerationRequest request, TokenListener listener) {
         SamplingParams params = request.sampling();
         long now = System.nanoTime();
-        long deadline = Long.MAX_VALUE;
-        if (request.deadline() != null) {
-            Duration left = Duration.between(Instant.now(), request.deadline());
-            deadline = now + Math.max(0, left.toNanos());
-        }
+        long deadline = deadlineNanos(request.deadline(), Instant.now(), now);
         int maxNew = Math.max(1, Math.min(params.maxTokens(), parts.contextLength() - prompt.length));
         EngineRequest r = new EngineRequest(nextId.incrementAndGet(), prompt, request, maxNew,
                 new Sampler(params, samplingWorkspace), new StopConditions(params, parts.eosTokenIds()),
                 parts.tokenizer().newDetokenizer(), parts.tokenizer().vocabSize(), now, deadline, listener,
-                new CallbackDispatcher(callbackExecutor), loop::requestCancel);
-        r.result().whenComplete((result, error) -> requestFinished());
+                new CallbackDispatcher(this, callbackExecutor), loop::requestCancel, this::requestFinished);
         return r;
+    }
+
+    /**
+     * A deadline on the {@link System#nanoTime} clock, or {@link Long#MAX_VALUE} (none) when there is
+     * none or it lies so far ahead ({@link #UNBOUNDED_DEADLINE} or more) that the nanosecond clock
+     * cannot express it; a past deadline expires at once.
+     */
+    static long deadlineNanos(Instant deadline, Instant wallNow, long nanoNow) {
+        if (deadline == null) {
+            return Long.MAX_VALUE;
+        }
+        Duration left = Duration.between(wallNow, deadline);
+        if (left.compareTo(UNBOUNDED_DEADLINE) >= 0) {
+            return Long.MAX_VALUE;
+        }
+        return nanoNow + Math.max(0, left.toNanos());
     }
 
     private String tooLarge(EngineRequest r, int promptLength) {
@@ -215,7 +249,7 @@ public final class InferaEngine implements InferenceEngine {
         }
         try {
             while (!queueSlots.tryAcquire(50, TimeUnit.MILLISECONDS)) {
-                if (closed) {
+                if (!accepting) {
                     throw new EngineClosedException("the engine closed while waiting for queue room");
                 }
             }
@@ -244,7 +278,15 @@ public final class InferaEngine implements InferenceEngine {
         Objects.requireNonNull(requests, "requests must not be null");
         List<CompletableFuture<GenerationResult>> futures = new ArrayList<>(requests.size());
         for (GenerationRequest request : requests) {
-            futures.add(submit(request, TokenListener.none(), true).result());
+            // A request that cannot be submitted (invalid for this model, engine closed) fails its own
+            // slot; the requests already submitted keep their futures.
+            CompletableFuture<GenerationResult> future;
+            try {
+                future = submit(request, TokenListener.none(), true).result();
+            } catch (RuntimeException e) {
+                future = CompletableFuture.failedFuture(e);
+            }
+            futures.add(future);
         }
         return futures;
     }
@@ -258,13 +300,17 @@ public final class InferaEngine implements InferenceEngine {
     public void close() {
         closeLock.writeLock().lock();
         try {
-            if (closed) {
+            if (closeCalled) {
                 return;
             }
-            closed = true;
+            closeCalled = true;
+            accepting = false;
         } finally {
             closeLock.writeLock().unlock();
         }
+        // Called from one of this engine's listeners: that callback's own request cannot finish before
+        // it returns, so wait for all requests but that one.
+        int ownRequest = CallbackDispatcher.isRunningCallbackFor(this) ? 1 : 0;
         loop.stop();
         boolean interrupted = false;
         try {
@@ -274,7 +320,7 @@ public final class InferaEngine implements InferenceEngine {
         }
         long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
         synchronized (unfinishedMonitor) {
-            while (unfinished.get() > 0 && !interrupted) {
+            while (unfinished.get() > ownRequest && !interrupted) {
                 long left = waitUntil - System.nanoTime();
                 if (left <= 0) {
                     log.warn("{} request callbacks still running after {} s; closing anyway", unfinished.get(),

@@ -4,7 +4,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 
 /**
- * How many KV blocks an engine gets. An explicit {@code kvCacheBytes} is used as given. Otherwise the
+ * How many KV blocks an engine gets. An explicit {@code kvCacheBytes} is used as given; an explicit
+ * {@code kvCacheTokens} becomes whole blocks at the backend's bytes per block, capped like the
+ * automatic size at what every running request could use at full context. Otherwise the
  * cache takes a quarter of the machine's free physical memory, but never more than every running
  * request could use at full context length (more would never be touched).
  */
@@ -16,14 +18,19 @@ final class KvCacheSizing {
     private KvCacheSizing() {
     }
 
-    /** The cache size in bytes for a configured size (0 = automatic). */
-    static long cacheBytes(long configuredBytes, long bytesPerBlock, int blockSize, int maxRunningRequests,
-            int contextLength) {
+    /** The cache size in bytes for a configured size in bytes or in tokens (both 0 = automatic). */
+    static long cacheBytes(long configuredBytes, int configuredTokens, long bytesPerBlock, int blockSize,
+            int maxRunningRequests, int contextLength) {
         if (configuredBytes > 0) {
             return configuredBytes;
         }
         long blocksPerContext = (contextLength + (long) blockSize - 1) / blockSize;
-        long usefulBytes = saturatingMultiply(saturatingMultiply(blocksPerContext, maxRunningRequests), bytesPerBlock);
+        long usefulBlocks = saturatingMultiply(blocksPerContext, maxRunningRequests);
+        if (configuredTokens > 0) {
+            long blocks = (configuredTokens + (long) blockSize - 1) / blockSize;
+            return saturatingMultiply(Math.min(blocks, usefulBlocks), bytesPerBlock);
+        }
+        long usefulBytes = saturatingMultiply(usefulBlocks, bytesPerBlock);
         long shareBytes = (long) (freePhysicalMemoryBytes() * FREE_MEMORY_SHARE);
         return Math.max(bytesPerBlock, Math.min(usefulBytes, shareBytes));
     }

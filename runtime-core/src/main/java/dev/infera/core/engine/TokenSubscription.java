@@ -44,7 +44,9 @@ final class TokenSubscription implements Flow.Subscription, TokenListener {
 
     void start() {
         subscriber.onSubscribe(this);
-        if (cancelled) {
+        // A subscriber that cancelled, or broke the demand rule (and so got onError), inside onSubscribe
+        // has no use for the request: do not submit it.
+        if (cancelled || done) {
             return;
         }
         try {

@@ -4,6 +4,12 @@ import dev.infera.api.ModelFormatException;
 import dev.infera.core.json.Json;
 import dev.infera.core.json.JsonException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,17 +38,58 @@ final class HfFiles {
         }
     }
 
+    /** Largest tokenizer text file read whole (the biggest real ones are tens of megabytes). */
+    static final long MAX_TEXT_FILE_BYTES = 1L << 30;
+
     private HfFiles() {
     }
 
     static Map<String, Object> readObject(Path file) throws IOException {
         try {
-            return Json.asObject(Json.parse(file), file.getFileName().toString());
-        } catch (JsonException e) {
-            throw new ModelFormatException("malformed JSON in " + file + ": " + e.getMessage(), e);
+            return Json.asObject(readJson(file), file.getFileName().toString());
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Parses a UTF-8 JSON file (a leading byte-order mark is skipped); malformed JSON names the file. */
+    static Object readJson(Path file) throws IOException {
+        String text = readUtf8(file);
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+            text = text.substring(1);
+        }
+        try {
+            return Json.parse(text);
+        } catch (JsonException e) {
+            throw new ModelFormatException("malformed JSON in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The text of a file that must be UTF-8. Bytes that are not UTF-8 are a malformed tokenizer file,
+     * reported with the byte offset of the first bad sequence.
+     */
+    static String readUtf8(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_TEXT_FILE_BYTES) {
+            throw new ModelFormatException(file + " is " + size + " bytes; tokenizer text files over "
+                    + MAX_TEXT_FILE_BYTES + " bytes are not supported");
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        // UTF-8 never decodes to more UTF-16 code units than it has bytes.
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            throw new ModelFormatException(file + " is not valid UTF-8: bad byte sequence at byte offset " + in.position());
+        }
+        return out.flip().toString();
     }
 
     /** {@code tokenizer_config.json} beside a file or in a folder, or an empty map when there is none. */

@@ -1,10 +1,7 @@
 package dev.infera.core.tokenizer;
 
 import dev.infera.api.ModelFormatException;
-import dev.infera.core.json.Json;
-import dev.infera.core.json.JsonException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +31,7 @@ final class HfVocabMerges {
                     + "llama-bpe, qwen2");
         }
         PreTokenizers.Config preConfig = PreTokenizers.forName(pre);
-        Map<String, Integer> vocab = HfFiles.tokenIds(parse(dir.resolve("vocab.json")), "vocab.json");
+        Map<String, Integer> vocab = HfFiles.tokenIds(HfFiles.readJson(dir.resolve("vocab.json")), "vocab.json");
         String[] merges = readMerges(dir.resolve("merges.txt"));
 
         Set<String> specialTexts = new HashSet<>();
@@ -54,7 +51,7 @@ final class HfVocabMerges {
         added.forEach(t -> addedTexts.add(t.content()));
         Path addedFile = dir.resolve("added_tokens.json");
         if (Files.isRegularFile(addedFile)) {
-            for (Map.Entry<String, Integer> e : HfFiles.tokenIds(parse(addedFile), "added_tokens.json").entrySet()) {
+            for (Map.Entry<String, Integer> e : HfFiles.tokenIds(HfFiles.readJson(addedFile), "added_tokens.json").entrySet()) {
                 if (addedTexts.add(e.getKey())) {
                     added.add(new HfFiles.AddedToken(e.getValue(), e.getKey(), specialTexts.contains(e.getKey()), false, false));
                 }
@@ -106,16 +103,8 @@ final class HfVocabMerges {
         };
     }
 
-    private static Object parse(Path file) throws IOException {
-        try {
-            return Json.parse(file);
-        } catch (JsonException e) {
-            throw new ModelFormatException("malformed JSON in " + file + ": " + e.getMessage(), e);
-        }
-    }
-
     static String[] readMerges(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = HfFiles.readUtf8(file).lines().toList();
         List<String> merges = new ArrayList<>(lines.size());
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);

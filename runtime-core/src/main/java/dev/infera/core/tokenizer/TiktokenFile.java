@@ -24,6 +24,8 @@ final class TiktokenFile {
 
     static final int LLAMA3_BASE_TOKENS = 128_000;
     static final int LLAMA3_SPECIAL_TOKENS = 256;
+    /** How many ranks beyond the entry count a file may skip (unused ids); real files skip none. */
+    static final int RANK_GAP_SLACK = 1024;
 
     private TiktokenFile() {
     }
@@ -43,6 +45,7 @@ final class TiktokenFile {
 
     static Tokenizer load(Path file, String preOverride) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+        int maxRank = maxPlausibleRank(lines);
         List<byte[]> byRank = new ArrayList<>(lines.size());
         Base64.Decoder base64 = Base64.getDecoder();
         for (int i = 0; i < lines.size(); i++) {
@@ -62,8 +65,10 @@ final class TiktokenFile {
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(file + " line " + (i + 1) + " is not 'base64 rank': " + e.getMessage(), e);
             }
-            if (rank < 0 || rank > 16_000_000) {
-                throw new ModelFormatException(file + " line " + (i + 1) + " has an implausible rank " + rank);
+            if (rank < 0 || rank > maxRank) {
+                throw new ModelFormatException(file + " line " + (i + 1) + " has rank " + rank + ", beyond the "
+                        + (maxRank + 1 - RANK_GAP_SLACK) + " entries of the file (ranks are token ids; at most "
+                        + RANK_GAP_SLACK + " may be unused)");
             }
             while (byRank.size() <= rank) {
                 byRank.add(null);
@@ -105,6 +110,21 @@ final class TiktokenFile {
                 .addBos(llama3)
                 .build();
         return Tokenizers.bpe(v, config);
+    }
+
+    /**
+     * The largest rank accepted: the number of entries plus {@link #RANK_GAP_SLACK}. Ranks are dense
+     * token ids, so a rank far beyond the entry count is a damaged file; bounding it keeps one forged
+     * line from making us allocate a table for millions of missing tokens.
+     */
+    private static int maxPlausibleRank(List<String> lines) {
+        int entries = 0;
+        for (String line : lines) {
+            if (!line.isBlank()) {
+                entries++;
+            }
+        }
+        return entries - 1 + RANK_GAP_SLACK;
     }
 
     /** Llama 3's special token names for ids 128000-128255. */

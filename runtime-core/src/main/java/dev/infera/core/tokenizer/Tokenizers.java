@@ -3,6 +3,7 @@ package dev.infera.core.tokenizer;
 import dev.infera.api.ModelFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -69,6 +70,8 @@ public final class Tokenizers {
             }
             throw new ModelFormatException("cannot tell the tokenizer format of " + path
                     + " (expected tokenizer.json, a folder with vocab.json + merges.txt, or a tiktoken ranks file)");
+        } catch (CharacterCodingException e) {
+            throw new ModelFormatException("tokenizer " + path + " is not valid text: " + e, e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + path + ": " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package dev.infera.core.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.infera.api.BackendUnavailableException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -34,9 +35,10 @@ class BackendsTest {
     @Test
     void explainsWhyNothingCanRun() {
         assertThatThrownBy(() -> Backends.select("gpu", List.of(CPU, GPU)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("gpu: libcuda.so.1 not found");
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessage("backend 'gpu' cannot run: libcuda.so.1 not found");
         assertThatThrownBy(() -> Backends.select("auto", List.of(GPU)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("libcuda.so.1 not found");
+                .isInstanceOf(BackendUnavailableException.class).hasMessageContaining("gpu: libcuda.so.1 not found");
         assertThatThrownBy(() -> Backends.select("tpu", List.of(CPU, GPU)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown backend 'tpu'")
                 .hasMessageContaining("cpu, gpu");

@@ -5,16 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.infera.api.EngineClosedException;
 import dev.infera.api.GenerationRequest;
 import dev.infera.api.GenerationResult;
+import dev.infera.api.InferenceEngine;
 import dev.infera.api.SamplingParams;
 import dev.infera.api.TokenChunk;
 import dev.infera.core.testing.FakeBackend;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class StreamingTest {
@@ -143,6 +147,40 @@ class StreamingTest {
         engine.stream(greedy(new int[] {4}, 3)).subscribe(sub);
         assertThat(sub.done.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(sub.error).isInstanceOf(EngineClosedException.class);
+    }
+
+    @Test
+    void aNonPositiveRequestInsideOnSubscribeSignalsTheErrorAndSubmitsNothing() throws Exception {
+        AtomicInteger submits = new AtomicInteger();
+        InferenceEngine engine = (InferenceEngine) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {InferenceEngine.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("submit")) {
+                        submits.incrementAndGet();
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        new TokenSubscription(engine, greedy(new int[] {4}, 3), new Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                s.request(0);
+            }
+
+            @Override
+            public void onNext(TokenChunk item) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                error.set(t);
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        }).start();
+        assertThat(error.get()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 0");
+        assertThat(submits).hasValue(0);
     }
 
     @Test

@@ -49,7 +49,7 @@ final class TestEngines {
         int contextLength = 4096;
 
         EngineConfig config() {
-            return new EngineConfig(null, "fake", 1, maxBatchTokens, maxRunning, 0, blockSize, prefixCaching, maxQueued,
+            return new EngineConfig(null, "fake", 1, maxBatchTokens, maxRunning, 0, 0, blockSize, prefixCaching, maxQueued,
                     policy, executor);
         }
     }

@@ -1,6 +1,9 @@
 package dev.infera.cpu.kernels;
 
 import dev.infera.core.quant.Dequantize;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -8,28 +11,38 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The fast matrix product: Vector API kernels, parallel over output rows on a {@link WorkerPool}.
  *
- * <p>A worker decodes {@value #DECODE_ROWS} weight rows at a time into a float buffer of its own
- * (small enough to stay in L1/L2 cache) and multiplies them with all activation rows in 4x4 register
- * tiles (4x1 at batch 1), so the weights are read from memory and decoded exactly once per call
- * whatever the batch. Batch 1 (token-by-token decode) is bound by memory bandwidth, larger batches
- * by arithmetic; the same loop serves both. Types without a SIMD decoder (Q2_K, Q3_K, Q8_K) take the second path with the scalar
- * decoder from {@link Dequantize}; they are correct, not fast.
+ * <p>The activations are first copied into a 64-byte-aligned native buffer, each row zero-padded to a
+ * multiple of 16 floats ({@code ld}), so every vector load in the inner loops is aligned (a 512-bit
+ * load across two cache lines costs double) and no loop needs a scalar tail.
+ *
+ * <p>Batch 1 (token-by-token decode) is bound by memory bandwidth: each worker streams its share of
+ * weight rows once, decoding every block straight into the dot product with the activation row. Larger
+ * batches are bound by arithmetic: a worker decodes {@value #DECODE_ROWS} rows at a time into its own
+ * aligned buffer (small enough to stay in cache) and multiplies them with all activation rows in 4x4
+ * register tiles, so weights are still read and decoded once per call whatever the batch. Types
+ * without a SIMD decoder (Q2_K, Q3_K, Q8_K) take the second path with the scalar decoder of
+ * {@link Dequantize}: correct, not fast.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
- * templates (see {@link SpeciesSpecializer}). Calls are serialised on this object: per-worker buffers
- * and the reusable parallel job are owned by it, and steady-state calls allocate nothing.
+ * templates (see {@link SpeciesSpecializer}). Calls are serialised on this object, which owns the
+ * buffers and the reusable parallel job; once buffers have grown to the largest shape, calls
+ * allocate nothing.
  */
 public final class SimdMatMul implements MatMul {
 
     static final int DECODE_ROWS = 16;
     private static final int TASKS_PER_THREAD = 4;
+    private static final int ALIGN = 64;
 
     private final WorkerPool pool;
     private final VectorSpecies<Float> species;
     private final RowKernels rowKernels;
     private final DenseKernels denseKernels;
     private final Job job = new Job();
-    private float[][] decoded;
+    private final Arena arena = Arena.ofAuto();
+    private final MemorySegment[] decoded;
+    private final float[][] scalarRows;
+    private MemorySegment activations = MemorySegment.NULL;
 
     /** Kernels of the platform's preferred species. */
     public SimdMatMul(WorkerPool pool) {
@@ -42,9 +55,11 @@ public final class SimdMatMul implements MatMul {
         if (species.length() < 4 || species.length() > 16) {
             throw new IllegalArgumentException("float species must have 4 to 16 lanes, got " + species);
         }
-        this.rowKernels = SpeciesSpecializer.instantiate(RowKernels.class, "QuantRowKernels", species);
+        this.rowKernels = new RowKernels(species);
         this.denseKernels = SpeciesSpecializer.instantiate(DenseKernels.class, "DenseTileKernels", species);
-        this.decoded = new float[pool.numThreads()][0];
+        this.decoded = new MemorySegment[pool.numThreads()];
+        java.util.Arrays.fill(decoded, MemorySegment.NULL);
+        this.scalarRows = new float[pool.numThreads()][0];
     }
 
     public VectorSpecies<Float> species() {
@@ -66,11 +81,16 @@ public final class SimdMatMul implements MatMul {
         if (kind < 0 && !Dequantize.supports(w.type())) {
             throw new IllegalArgumentException("cannot multiply with a weight matrix of type " + w.type());
         }
-        int threads = pool.numThreads();
-        int rowsPerTask = Math.max(DECODE_ROWS,
-                roundUp(ceilDiv(w.rows(), threads * TASKS_PER_THREAD), DECODE_ROWS));
-        ensureDecodeBuffers(w.cols());
-        job.set(w, kind, rowsPerTask, x, xOffset, xStride, batch, y, yOffset, yStride);
+        int cols = w.cols();
+        int ld = roundUp(cols, 16);
+        copyActivations(x, xOffset, xStride, batch, cols, ld);
+        boolean fused = batch == 1 && kind >= 0;
+        int unit = fused ? 4 : DECODE_ROWS;
+        int rowsPerTask = Math.max(unit, roundUp(ceilDiv(w.rows(), pool.numThreads() * TASKS_PER_THREAD), unit));
+        if (!fused) {
+            ensureDecodeBuffers(ld, kind < 0 ? cols : 0);
+        }
+        job.set(w, kind, fused, rowsPerTask, ld, batch, y, yOffset, yStride);
         try {
             pool.parallelFor(ceilDiv(w.rows(), rowsPerTask), job);
         } finally {
@@ -78,11 +98,28 @@ public final class SimdMatMul implements MatMul {
         }
     }
 
-    private void ensureDecodeBuffers(int cols) {
-        int needed = DECODE_ROWS * cols;
+    private void copyActivations(float[] x, int xOffset, int xStride, int batch, int cols, int ld) {
+        long bytes = 4L * batch * ld;
+        if (activations.byteSize() < bytes) {
+            activations = arena.allocate(bytes, ALIGN);
+        }
+        for (int b = 0; b < batch; b++) {
+            long at = 4L * b * ld;
+            MemorySegment.copy(x, xOffset + b * xStride, activations, ValueLayout.JAVA_FLOAT_UNALIGNED, at, cols);
+            for (int c = cols; c < ld; c++) {
+                activations.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * c, 0f);
+            }
+        }
+    }
+
+    private void ensureDecodeBuffers(int ld, int scalarCols) {
+        long bytes = 4L * DECODE_ROWS * ld;
         for (int i = 0; i < decoded.length; i++) {
-            if (decoded[i].length < needed) {
-                decoded[i] = new float[needed];
+            if (decoded[i].byteSize() < bytes) {
+                decoded[i] = arena.allocate(bytes, ALIGN);
+            }
+            if (scalarRows[i].length < scalarCols) {
+                scalarRows[i] = new float[scalarCols];
             }
         }
     }
@@ -99,23 +136,21 @@ public final class SimdMatMul implements MatMul {
     private final class Job implements WorkerPool.Task {
         private WeightMatrix w;
         private int kind;
+        private boolean fused;
         private int rowsPerTask;
-        private float[] x;
-        private int xOffset;
-        private int xStride;
+        private int ld;
         private int batch;
         private float[] y;
         private int yOffset;
         private int yStride;
 
-        void set(WeightMatrix w, int kind, int rowsPerTask, float[] x, int xOffset, int xStride,
-                int batch, float[] y, int yOffset, int yStride) {
+        void set(WeightMatrix w, int kind, boolean fused, int rowsPerTask, int ld, int batch,
+                float[] y, int yOffset, int yStride) {
             this.w = w;
             this.kind = kind;
+            this.fused = fused;
             this.rowsPerTask = rowsPerTask;
-            this.x = x;
-            this.xOffset = xOffset;
-            this.xStride = xStride;
+            this.ld = ld;
             this.batch = batch;
             this.y = y;
             this.yOffset = yOffset;
@@ -124,7 +159,6 @@ public final class SimdMatMul implements MatMul {
 
         void clear() {
             w = null;
-            x = null;
             y = null;
         }
 
@@ -134,17 +168,30 @@ public final class SimdMatMul implements MatMul {
             int end = Math.min(w.rows(), first + rowsPerTask);
             int cols = w.cols();
             long rowBytes = w.rowBytes();
-            float[] buf = decoded[workerIndex];
+            if (fused) {
+                rowKernels.dotRows(kind, w.data(), rowBytes, cols, first, end, activations, y, yOffset + first);
+                return;
+            }
+            MemorySegment buf = decoded[workerIndex];
             for (int r = first; r < end; r += DECODE_ROWS) {
                 int n = Math.min(DECODE_ROWS, end - r);
                 if (kind >= 0) {
-                    rowKernels.decodeRows(kind, w.data(), rowBytes, cols, r, n, buf);
+                    rowKernels.decodeRows(kind, w.data(), rowBytes, cols, r, n, buf, ld);
                 } else {
-                    for (int i = 0; i < n; i++) {
-                        Dequantize.row(w.type(), w.data(), (r + i) * rowBytes, buf, i * cols, cols);
-                    }
+                    decodeScalar(r, n, buf, scalarRows[workerIndex]);
                 }
-                denseKernels.denseTile(buf, n, cols, x, xOffset, xStride, batch, y, yOffset + r, yStride);
+                denseKernels.denseTile(buf, n, activations, batch, ld, y, yOffset + r, yStride);
+            }
+        }
+
+        private void decodeScalar(int firstRow, int n, MemorySegment buf, float[] row) {
+            int cols = w.cols();
+            for (int i = 0; i < n; i++) {
+                Dequantize.row(w.type(), w.data(), (firstRow + i) * w.rowBytes(), row, 0, cols);
+                MemorySegment.copy(row, 0, buf, ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * i * ld, cols);
+                for (int c = cols; c < ld; c++) {
+                    buf.set(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * (i * ld + c), 0f);
+                }
             }
         }
     }

@@ -18,9 +18,10 @@ import jdk.incubator.vector.VectorSpecies;
  * data of a hidden class: this class defines one hidden copy of the template per species, and in each
  * copy the species folds to a constant.
  *
- * <p>Template rules: a package-private top-level class in this package, with a public no-argument
- * constructor, that implements the interface it is used through, and that does not use lambdas, enum
- * switches or nested classes (a hidden copy cannot be named by other classes).
+ * <p>Template rules: a package-private top-level class in this package, used either through an
+ * interface it implements (then it has a no-argument constructor) or through method handles to its
+ * static methods; no lambdas, enum switches or nested classes (a hidden copy cannot be named by other
+ * classes).
  */
 final class SpeciesSpecializer {
 
@@ -29,6 +30,19 @@ final class SpeciesSpecializer {
 
     /** A new instance of a hidden copy of {@code template} whose class data is {@code species}. */
     static <T> T instantiate(Class<T> api, String template, VectorSpecies<Float> species) {
+        MethodHandles.Lookup lookup = define(template, species);
+        try {
+            Object instance = lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class)).invoke();
+            return api.cast(instance);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot instantiate kernel template " + template + " for " + species, e);
+        }
+    }
+
+    /** Defines a hidden copy of {@code template} whose class data is {@code species}; returns its full-power lookup. */
+    static MethodHandles.Lookup define(String template, VectorSpecies<Float> species) {
         Objects.requireNonNull(species, "species");
         byte[] bytes;
         try (InputStream in = SpeciesSpecializer.class.getResourceAsStream(template + ".class")) {
@@ -40,12 +54,8 @@ final class SpeciesSpecializer {
             throw new IllegalStateException("cannot read kernel template class " + template, e);
         }
         try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, species, true);
-            Object instance = lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class)).invoke();
-            return api.cast(instance);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
+            return MethodHandles.lookup().defineHiddenClassWithClassData(bytes, species, true);
+        } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot specialise kernel template " + template + " for " + species, e);
         }
     }

@@ -62,8 +62,8 @@ class SimdMatMulTest {
 
     static int[] colsFor(GgmlType type) {
         return switch (type.blockSize()) {
-            case 1 -> new int[] {1, 7, 37, 100};
-            case 32 -> new int[] {32, 96, 160};
+            case 1 -> new int[] {7, 37, 100};
+            case 32 -> new int[] {32, 160};
             default -> new int[] {256, 512};
         };
     }
@@ -82,7 +82,7 @@ class SimdMatMulTest {
         SimdMatMul simd = kernels(lanes, threads);
         ScalarMatMul scalar = new ScalarMatMul();
         Random random = new Random(type.ordinal() * 31L + lanes);
-        int[] rowCounts = {1, 19, 70};
+        int[] rowCounts = {3, 37};
         for (int cols : colsFor(type)) {
             for (int rows : rowCounts) {
                 WeightMatrix w = TestMatrices.random(type, rows, cols, random.nextLong());

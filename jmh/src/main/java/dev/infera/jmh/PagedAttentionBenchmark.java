@@ -1,0 +1,149 @@
+package dev.infera.jmh;
+
+import dev.infera.core.backend.KvCacheLayout;
+import dev.infera.cpu.CpuKernels;
+import dev.infera.cpu.kernels.WorkerPool;
+import dev.infera.cpu.ops.AttentionKernel;
+import dev.infera.cpu.ops.PagedKvCache;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One layer's decode attention for {@code sequences} sequences of {@code context} tokens each, through
+ * the CPU backend's paged KV cache and its Vector API attention kernel, run on a worker pool with one
+ * task per (sequence, KV head) — the query heads sharing that KV head together — as the forward pass
+ * does. Each sequence's blocks are scattered over
+ * the cache in a seeded random order, as they are after serving for a while.
+ *
+ * <p>Besides calls per second JMH prints {@code kvBytes}: the K and V bytes one call reads at least
+ * (every KV head's keys and values of every context position, once), as a rate; divide by 1e9 for
+ * GB/s. Heads are {@code queryHeads/kvHeads/headDim}: SmolLM2-135M 9/3/64, Qwen2.5-0.5B 14/2/64,
+ * Llama-3.2-1B 32/8/64.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+public class PagedAttentionBenchmark {
+
+    private static final int BLOCK_SIZE = 16;
+
+    @Param({"128", "512", "1024", "4096"})
+    public int context;
+
+    @Param({"1", "8", "32", "64"})
+    public int sequences;
+
+    @Param({"9/3/64"})
+    public String heads;
+
+    @Param({"2"})
+    public int threads;
+
+    private int numHeads;
+    private int numKvHeads;
+    private int headDim;
+    private float scale;
+    private WorkerPool pool;
+    private AttentionKernel attention;
+    private PagedKvCache cache;
+    private int[][] blockTables;
+    private float[] q;
+    private float[] out;
+    private float[][] scores;
+    private final WorkerPool.Task task = this::attendOne;
+
+    /** The KV bytes rate JMH reports next to the primary score. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Work {
+        public long kvBytes;
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        String[] h = heads.split("/");
+        numHeads = Integer.parseInt(h[0]);
+        numKvHeads = Integer.parseInt(h[1]);
+        headDim = Integer.parseInt(h[2]);
+        scale = (float) (1 / Math.sqrt(headDim));
+        int blocksPerSequence = (context + BLOCK_SIZE - 1) / BLOCK_SIZE;
+        int numBlocks = blocksPerSequence * sequences;
+        cache = new PagedKvCache(new KvCacheLayout(1, numKvHeads, headDim, numBlocks, BLOCK_SIZE, Float.BYTES));
+        fillRandom(cache.memory());
+        List<Integer> ids = new ArrayList<>(numBlocks);
+        for (int b = 0; b < numBlocks; b++) {
+            ids.add(b);
+        }
+        Collections.shuffle(ids, new Random(7));
+        blockTables = new int[sequences][blocksPerSequence];
+        for (int s = 0; s < sequences; s++) {
+            for (int b = 0; b < blocksPerSequence; b++) {
+                blockTables[s][b] = ids.get(s * blocksPerSequence + b);
+            }
+        }
+        Random random = new Random(3);
+        q = new float[sequences * numHeads * headDim];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = (float) random.nextGaussian();
+        }
+        out = new float[q.length];
+        pool = new WorkerPool(threads);
+        scores = new float[threads][numHeads / numKvHeads * context];
+        attention = CpuKernels.simd(pool, headDim).attention();
+    }
+
+    /** Random values in the first MiB, repeated: realistic magnitudes without minutes of setup. */
+    private static void fillRandom(MemorySegment memory) {
+        long pattern = Math.min(memory.byteSize(), 1L << 20);
+        Random random = new Random(5);
+        for (long off = 0; off < pattern; off += Float.BYTES) {
+            memory.set(PagedKvCache.ELEMENT, off, (float) random.nextGaussian());
+        }
+        for (long off = pattern; off < memory.byteSize(); off += pattern) {
+            MemorySegment.copy(memory, 0, memory, off, Math.min(pattern, memory.byteSize() - off));
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+        cache.close();
+    }
+
+    @Benchmark
+    public float attend(Work work) {
+        pool.parallelFor(sequences * numKvHeads, task);
+        work.kvBytes += 2L * sequences * context * numKvHeads * headDim * Float.BYTES;
+        return out[0];
+    }
+
+    private void attendOne(int t, int worker) {
+        int seq = t / numKvHeads;
+        int kvHead = t % numKvHeads;
+        int group = numHeads / numKvHeads;
+        int offset = (seq * numHeads + kvHead * group) * headDim;
+        attention.attend(q, offset, group, cache, 0, kvHead, blockTables[seq], context, scale, scores[worker], out,
+                offset);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.infera.cpu.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Bit unpacking shared by the kernel templates. Everything here works on 128-bit byte vectors (16
+ * elements of a quantized group), whose species is a constant whatever float species the kernels
+ * use, so these need no specialisation. All methods are tiny so that C2 always inlines them: a vector
+ * passed to a method that is not inlined gets boxed.
+ */
+final class BlockBits {
+
+    static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+
+    private BlockBits() {
+    }
+
+    static ByteVector bytes(MemorySegment w, long off) {
+        return ByteVector.fromMemorySegment(B, w, off, LE);
+    }
+
+    /** Bits {@code shift..shift+3} of every byte as 0..15 (shifted on 16-bit lanes: x86 has no byte shift). */
+    static ByteVector nibbles(ByteVector b, int shift) {
+        return b.reinterpretAsShorts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes().and((byte) 0x0F);
+    }
+
+    /** {@code q} with 0x10 added where bit {@code bit} of the matching byte of {@code h} is set (a test, no shift). */
+    static ByteVector withFifthBit(ByteVector q, ByteVector h, int bit) {
+        return q.lanewise(VectorOperators.OR, (byte) 0x10, h.and((byte) (1 << bit)).compare(VectorOperators.NE, (byte) 0));
+    }
+
+    /** The 16 low nibbles (j &lt; 16) or high nibbles of a Q5_0/Q5_1 block with their fifth bits from {@code qh}. */
+    static ByteVector fiveBits(ByteVector b, int shift, int qhBits) {
+        return nibbles(b, shift).lanewise(VectorOperators.OR, (byte) 0x10, VectorMask.fromLong(B, qhBits & 0xFFFF));
+    }
+
+    /**
+     * Bits {@code shift, shift+1} (shift 0..6) of every byte moved to bits 4-5, branch-free: shifted
+     * right then left by 4 on 16-bit lanes; bits crossing between the two bytes land outside 0x30.
+     */
+    static ByteVector twoBitsToFour(ByteVector b, int shift) {
+        return b.reinterpretAsShorts().lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 4)
+                .reinterpretAsBytes().and((byte) 0x30);
+    }
+
+    /**
+     * Sub-block j's 6-bit scale (bits 0-7) and 6-bit min (bits 8-15) from the 12 scale bytes of a
+     * Q4_K/Q5_K block read as three little-endian ints: bytes 0-3 hold the low 6 bits of scales 0-3
+     * (top 2 bits: high bits of scales 4-7), bytes 4-7 the same for the mins, bytes 8-11 the low 4
+     * bits of scales 4-7 (low nibble) and mins 4-7 (high nibble).
+     */
+    static int scaleMinK(int s0, int s1, int s2, int j) {
+        if (j < 4) {
+            return ((s0 >>> (8 * j)) & 63) | (((s1 >>> (8 * j)) & 63) << 8);
+        }
+        int k = 8 * (j - 4);
+        int sc = ((s2 >>> k) & 0x0F) | (((s0 >>> (k + 6)) & 3) << 4);
+        int m = ((s2 >>> (k + 4)) & 0x0F) | (((s1 >>> (k + 6)) & 3) << 4);
+        return sc | (m << 8);
+    }
+
+    static float f16(MemorySegment w, long off) {
+        return Float.float16ToFloat(w.get(SHORT_LE, off));
+    }
+
+    static int s8(MemorySegment w, long off) {
+        return w.get(ValueLayout.JAVA_BYTE, off);
+    }
+}
