@@ -5,9 +5,11 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
@@ -135,11 +137,40 @@ public final class CudaDriver {
         cuGetErrorString = lib.function(FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), "cuGetErrorString");
     }
 
-    // ---- status checking ----
+    // ---- calling and status checking ----
 
     private void check(int status, String call) {
         if (status != 0) {
             throw new CudaException(call, status, errorName(status), errorString(status));
+        }
+    }
+
+    /** Calls {@code f(args)} and checks its status (setup calls; the per-step ones use invokeExact). */
+    private void call(String name, MethodHandle f, Object... args) {
+        int rc;
+        try {
+            rc = (int) f.invokeWithArguments(args);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        check(rc, name);
+    }
+
+    /** Calls {@code f(out, args)} with {@code out} pointing at one {@code layout} value; returns the value. */
+    private Object out(String name, MethodHandle f, ValueLayout layout, Object... args) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(layout);
+            Object[] all = new Object[args.length + 1];
+            all[0] = out;
+            System.arraycopy(args, 0, all, 1, args.length);
+            call(name, f, all);
+            return switch (layout) {
+                case ValueLayout.OfInt i -> out.get(i, 0);
+                case ValueLayout.OfLong l -> out.get(l, 0);
+                case ValueLayout.OfFloat fl -> out.get(fl, 0);
+                case AddressLayout a -> out.get(a, 0);
+                default -> throw new IllegalArgumentException(layout.toString());
+            };
         }
     }
 
@@ -177,7 +208,7 @@ public final class CudaDriver {
         return new IllegalStateException(t);
     }
 
-    // ---- initialization and devices ----
+    // ---- initialization, devices, contexts ----
 
     /** {@code cuInit(0)}; returns the raw status so a probe can tell "no device" from other failures. */
     public int init() {
@@ -189,92 +220,43 @@ public final class CudaDriver {
     }
 
     public int driverVersion() {
-        return intOut(cuDriverGetVersion, "cuDriverGetVersion");
+        return (int) out("cuDriverGetVersion", cuDriverGetVersion, JAVA_INT);
     }
 
     public int deviceCount() {
-        return intOut(cuDeviceGetCount, "cuDeviceGetCount");
-    }
-
-    private int intOut(MethodHandle f, String call) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(JAVA_INT);
-            check((int) f.invokeExact(out), call);
-            return out.get(JAVA_INT, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) out("cuDeviceGetCount", cuDeviceGetCount, JAVA_INT);
     }
 
     /** The {@code CUdevice} of ordinal {@code ordinal}. */
     public int device(int ordinal) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(JAVA_INT);
-            check((int) cuDeviceGet.invokeExact(out, ordinal), "cuDeviceGet");
-            return out.get(JAVA_INT, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) out("cuDeviceGet", cuDeviceGet, JAVA_INT, ordinal);
     }
 
     public String deviceName(int device) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocate(256);
-            check((int) cuDeviceGetName.invokeExact(name, 256, device), "cuDeviceGetName");
+            call("cuDeviceGetName", cuDeviceGetName, name, 256, device);
             return name.getString(0, StandardCharsets.UTF_8);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     public int deviceAttribute(int device, int attribute) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(JAVA_INT);
-            check((int) cuDeviceGetAttribute.invokeExact(out, attribute, device), "cuDeviceGetAttribute");
-            return out.get(JAVA_INT, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) out("cuDeviceGetAttribute", cuDeviceGetAttribute, JAVA_INT, attribute, device);
     }
-
-    // ---- contexts ----
 
     /** Retains the device's primary context; pair with {@link #releasePrimaryContext}. */
     public MemorySegment retainPrimaryContext(int device) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(ADDRESS);
-            check((int) cuDevicePrimaryCtxRetain.invokeExact(out, device), "cuDevicePrimaryCtxRetain");
-            return out.get(ADDRESS, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (MemorySegment) out("cuDevicePrimaryCtxRetain", cuDevicePrimaryCtxRetain, ADDRESS, device);
     }
 
     public void releasePrimaryContext(int device) {
-        try {
-            check((int) cuDevicePrimaryCtxRelease.invokeExact(device), "cuDevicePrimaryCtxRelease_v2");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("cuDevicePrimaryCtxRelease_v2", cuDevicePrimaryCtxRelease, device);
     }
 
+    /** Binds {@code context} to the calling thread (called before every step). */
     public void setCurrent(MemorySegment context) {
-        call(cuCtxSetCurrent, context, "cuCtxSetCurrent");
-    }
-
-    private void call(MethodHandle f, MemorySegment handle, String name) {
         try {
-            check((int) f.invokeExact(handle), name);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private MemorySegment handleOut(MethodHandle f, int flags, String name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(ADDRESS);
-            check((int) f.invokeExact(out, flags), name);
-            return out.get(ADDRESS, 0);
+            check((int) cuCtxSetCurrent.invokeExact(context), "cuCtxSetCurrent");
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -283,46 +265,41 @@ public final class CudaDriver {
     // ---- streams and events ----
 
     public MemorySegment createStream(int flags) {
-        return handleOut(cuStreamCreate, flags, "cuStreamCreate");
+        return (MemorySegment) out("cuStreamCreate", cuStreamCreate, ADDRESS, flags);
     }
 
+    /** Waits for everything enqueued on {@code stream} (called after every step). */
     public void synchronize(MemorySegment stream) {
-        call(cuStreamSynchronize, stream, "cuStreamSynchronize");
-    }
-
-    public void destroyStream(MemorySegment stream) {
-        call(cuStreamDestroy, stream, "cuStreamDestroy_v2");
-    }
-
-    public MemorySegment createEvent() {
-        return handleOut(cuEventCreate, 0, "cuEventCreate");
-    }
-
-    public void recordEvent(MemorySegment event, MemorySegment stream) {
         try {
-            check((int) cuEventRecord.invokeExact(event, stream), "cuEventRecord");
+            check((int) cuStreamSynchronize.invokeExact(stream), "cuStreamSynchronize");
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
+    public void destroyStream(MemorySegment stream) {
+        call("cuStreamDestroy_v2", cuStreamDestroy, stream);
+    }
+
+    public MemorySegment createEvent() {
+        return (MemorySegment) out("cuEventCreate", cuEventCreate, ADDRESS, 0);
+    }
+
+    public void recordEvent(MemorySegment event, MemorySegment stream) {
+        call("cuEventRecord", cuEventRecord, event, stream);
+    }
+
     public void synchronizeEvent(MemorySegment event) {
-        call(cuEventSynchronize, event, "cuEventSynchronize");
+        call("cuEventSynchronize", cuEventSynchronize, event);
     }
 
     /** Milliseconds between two recorded (and completed) events. */
     public float elapsedMillis(MemorySegment start, MemorySegment end) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(JAVA_FLOAT);
-            check((int) cuEventElapsedTime.invokeExact(out, start, end), "cuEventElapsedTime");
-            return out.get(JAVA_FLOAT, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (float) out("cuEventElapsedTime", cuEventElapsedTime, JAVA_FLOAT, start, end);
     }
 
     public void destroyEvent(MemorySegment event) {
-        call(cuEventDestroy, event, "cuEventDestroy_v2");
+        call("cuEventDestroy_v2", cuEventDestroy, event);
     }
 
     // ---- memory ----
@@ -332,66 +309,40 @@ public final class CudaDriver {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment free = arena.allocate(JAVA_LONG);
             MemorySegment total = arena.allocate(JAVA_LONG);
-            check((int) cuMemGetInfo.invokeExact(free, total), "cuMemGetInfo_v2");
+            call("cuMemGetInfo_v2", cuMemGetInfo, free, total);
             return new long[] {free.get(JAVA_LONG, 0), total.get(JAVA_LONG, 0)};
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     /** Allocates {@code bytes} of device memory (256-byte aligned); returns the device pointer. */
     public long malloc(long bytes) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(JAVA_LONG);
-            check((int) cuMemAlloc.invokeExact(out, bytes), "cuMemAlloc_v2");
-            return out.get(JAVA_LONG, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (long) out("cuMemAlloc_v2", cuMemAlloc, JAVA_LONG, bytes);
     }
 
     public void free(long devicePointer) {
-        try {
-            check((int) cuMemFree.invokeExact(devicePointer), "cuMemFree_v2");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("cuMemFree_v2", cuMemFree, devicePointer);
     }
 
     /** Page-locked host memory (fast, asynchronous copies), as a segment of {@code bytes}. */
     @SuppressWarnings("restricted") // the driver's allocation is exactly bytes long
     public MemorySegment mallocHost(long bytes) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(ADDRESS);
-            check((int) cuMemAllocHost.invokeExact(out, bytes), "cuMemAllocHost_v2");
-            return out.get(ADDRESS, 0).reinterpret(bytes);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return ((MemorySegment) out("cuMemAllocHost_v2", cuMemAllocHost, ADDRESS, bytes)).reinterpret(bytes);
     }
 
     public void freeHost(MemorySegment hostMemory) {
-        call(cuMemFreeHost, hostMemory, "cuMemFreeHost");
+        call("cuMemFreeHost", cuMemFreeHost, hostMemory);
     }
 
     /** Synchronous copy of {@code bytes} from host memory to the device. */
     public void copyToDevice(long dst, MemorySegment src, long bytes) {
         checkRange(src, bytes);
-        try {
-            check((int) cuMemcpyHtoD.invokeExact(dst, src, bytes), "cuMemcpyHtoD_v2");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("cuMemcpyHtoD_v2", cuMemcpyHtoD, dst, src, bytes);
     }
 
     /** Synchronous copy of {@code bytes} from the device to host memory. */
     public void copyToHost(MemorySegment dst, long src, long bytes) {
         checkRange(dst, bytes);
-        try {
-            check((int) cuMemcpyDtoH.invokeExact(dst, src, bytes), "cuMemcpyDtoH_v2");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("cuMemcpyDtoH_v2", cuMemcpyDtoH, dst, src, bytes);
     }
 
     public void copyToDeviceAsync(long dst, MemorySegment src, long bytes, MemorySegment stream) {
@@ -414,11 +365,7 @@ public final class CudaDriver {
 
     /** Stream-ordered copy of {@code bytes} between two device buffers. */
     public void copyOnDeviceAsync(long dst, long src, long bytes, MemorySegment stream) {
-        try {
-            check((int) cuMemcpyDtoDAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoDAsync_v2");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("cuMemcpyDtoDAsync_v2", cuMemcpyDtoDAsync, dst, src, bytes, stream);
     }
 
     private static void checkRange(MemorySegment host, long bytes) {
@@ -430,40 +377,24 @@ public final class CudaDriver {
 
     /** Sets {@code count} 32-bit words at {@code dst} to {@code value}, in stream order. */
     public void memsetD32Async(long dst, int value, long count, MemorySegment stream) {
-        try {
-            check((int) cuMemsetD32Async.invokeExact(dst, value, count, stream), "cuMemsetD32Async");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("cuMemsetD32Async", cuMemsetD32Async, dst, value, count, stream);
     }
 
     // ---- modules and launches ----
 
     /** Loads a fatbin, cubin or NUL-terminated PTX image into the current context. */
     public MemorySegment loadModule(MemorySegment image) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(ADDRESS);
-            check((int) cuModuleLoadData.invokeExact(out, image), "cuModuleLoadData");
-            return out.get(ADDRESS, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (MemorySegment) out("cuModuleLoadData", cuModuleLoadData, ADDRESS, image);
     }
 
     public void unloadModule(MemorySegment module) {
-        call(cuModuleUnload, module, "cuModuleUnload");
+        call("cuModuleUnload", cuModuleUnload, module);
     }
 
     public MemorySegment function(MemorySegment module, String name) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(ADDRESS);
-            int rc = (int) cuModuleGetFunction.invokeExact(out, module, arena.allocateFrom(name));
-            if (rc != 0) {
-                throw new CudaException("cuModuleGetFunction(\"" + name + "\")", rc, errorName(rc), errorString(rc));
-            }
-            return out.get(ADDRESS, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (MemorySegment) out("cuModuleGetFunction(\"" + name + "\")", cuModuleGetFunction, ADDRESS, module,
+                    arena.allocateFrom(name));
         }
     }
 
@@ -486,35 +417,24 @@ public final class CudaDriver {
     // ---- graphs ----
 
     public void beginCapture(MemorySegment stream) {
-        try {
-            check((int) cuStreamBeginCapture.invokeExact(stream, CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture_v2");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("cuStreamBeginCapture_v2", cuStreamBeginCapture, stream, CAPTURE_MODE_THREAD_LOCAL);
     }
 
     /** Ends a capture and returns the captured graph (destroy it with {@link #destroyGraph}). */
     public MemorySegment endCapture(MemorySegment stream) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ADDRESS);
-            check((int) cuStreamEndCapture.invokeExact(stream, out), "cuStreamEndCapture");
+            call("cuStreamEndCapture", cuStreamEndCapture, stream, out);
             return out.get(ADDRESS, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     /** An executable graph instantiated from {@code graph}. */
     public MemorySegment instantiate(MemorySegment graph) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(ADDRESS);
-            check((int) cuGraphInstantiate.invokeExact(out, graph, 0L), "cuGraphInstantiateWithFlags");
-            return out.get(ADDRESS, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (MemorySegment) out("cuGraphInstantiateWithFlags", cuGraphInstantiate, ADDRESS, graph, 0L);
     }
 
+    /** Replays an executable graph on {@code stream} (called for every decode step). */
     public void launchGraph(MemorySegment executable, MemorySegment stream) {
         try {
             check((int) cuGraphLaunch.invokeExact(executable, stream), "cuGraphLaunch");
@@ -524,10 +444,10 @@ public final class CudaDriver {
     }
 
     public void destroyGraphExec(MemorySegment executable) {
-        call(cuGraphExecDestroy, executable, "cuGraphExecDestroy");
+        call("cuGraphExecDestroy", cuGraphExecDestroy, executable);
     }
 
     public void destroyGraph(MemorySegment graph) {
-        call(cuGraphDestroy, graph, "cuGraphDestroy");
+        call("cuGraphDestroy", cuGraphDestroy, graph);
     }
 }
