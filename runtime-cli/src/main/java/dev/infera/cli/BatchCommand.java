@@ -54,7 +54,7 @@ final class BatchCommand implements Command {
                 Option.value("--output", "OUT.jsonl", "results, appended; ids already there are skipped (required)"),
                 Option.value("--max-running", "N", "most requests generating at once (default 256)"),
                 Option.value("--threads", "N", "compute threads (default: all processors)"),
-                Option.value("--backend", "ID", "auto (default), cpu, ..."),
+                Option.value("--backend", "ID", "auto (default: the best that can run here, named on stderr), cpu, cuda"),
                 Option.flag("--progress", "show the progress bar on stderr even when it is not a terminal"),
                 Option.flag("--no-progress", "never show the progress bar (default: shown when stderr is a terminal)"));
     }
@@ -75,6 +75,7 @@ final class BatchCommand implements Command {
         boolean showProgress = options.flag("--progress")
                 || (!options.flag("--no-progress") && Terminal.isStderrTerminal(err));
         List<BatchLine> lines = readInput(input);
+        BackendChoice backend = BackendChoice.resolve(options.string("--backend", "auto"), name());
         try (BatchOutput results = BatchOutput.open(output)) {
             if (results.discardedBytes() > 0) {
                 err.println("infera batch: discarded a torn last line (" + results.discardedBytes() + " bytes) of "
@@ -105,8 +106,9 @@ final class BatchCommand implements Command {
             AtomicInteger failed = new AtomicInteger(lineErrors.size());
             AtomicReference<IOException> writeError = new AtomicReference<>();
             ProgressBar progress = null;
-            try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(options.string("--backend", "auto"))
+            try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(backend.id())
                     .computeThreads(threads).maxRunningRequests(maxRunning).build()) {
+                backend.printNote(err);
                 err.println("infera batch: " + Terminal.kvCacheLine(engine.stats(), InferenceEngineBuilder.DEFAULT_BLOCK_SIZE));
                 if (showProgress) {
                     progress = new ProgressBar(err);

@@ -18,6 +18,7 @@ import dev.infera.cli.bench.WorkloadSpec;
 import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.synth.SynthModel;
 import dev.infera.core.synth.SynthPreset;
+import dev.infera.cuda.DeviceBandwidth;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +79,7 @@ final class BenchCommand implements Command {
                 Option.value("--sweep", "SPEC", "run once per level: concurrency=1,4,16,32,64 or rate=1,2,4"),
                 Option.value("--slo", "SPEC", "objectives for goodput, e.g. ttft=500,tpot=50 (ms)"),
                 Option.value("--threads", "N", "compute threads (default: all processors)"),
-                Option.value("--backend", "ID", "auto (default), cpu, ..."),
+                Option.value("--backend", "ID", "auto (default: the best that can run here, named on stderr), cpu, cuda"),
                 Option.value("--max-batch-tokens", "N", "engine token budget per step (default 2048)"),
                 Option.value("--max-running", "N", "most requests the engine runs at once (default 256)"),
                 Option.value("--kv-cache-mib", "N", "KV cache size in MiB (default: room for every request in flight)"),
@@ -104,13 +105,13 @@ final class BenchCommand implements Command {
         Slo slo = parse(() -> o.find("--slo").map(Slo::parse).orElse(Slo.NONE));
         int threads = o.intValue("--threads", Runtime.getRuntime().availableProcessors());
         long kvMib = o.longValue("--kv-cache-mib", 0);
-        EngineSettings engine = new EngineSettings(o.string("--backend", "auto"), threads,
+        EngineSettings requested = new EngineSettings(o.string("--backend", "auto"), threads,
                 o.intValue("--max-batch-tokens", 2048), o.intValue("--max-running", 256), kvMib << 20,
                 o.intValue("--block-size", 16), !o.flag("--no-prefix-cache"));
         atLeast(problems, "--threads", threads, 1);
-        atLeast(problems, "--max-batch-tokens", engine.maxBatchTokens(), 1);
-        atLeast(problems, "--max-running", engine.maxRunningRequests(), 1);
-        atLeast(problems, "--block-size", engine.blockSize(), 1);
+        atLeast(problems, "--max-batch-tokens", requested.maxBatchTokens(), 1);
+        atLeast(problems, "--max-running", requested.maxRunningRequests(), 1);
+        atLeast(problems, "--block-size", requested.blockSize(), 1);
         atLeast(problems, "--kv-cache-mib", kvMib, 0);
         int warmup = o.intValue("--warmup", DEFAULT_WARMUP);
         atLeast(problems, "--warmup", warmup, 0);
@@ -140,8 +141,16 @@ final class BenchCommand implements Command {
                     + spec.maxOutputTokens() + " output tokens) does not fit the model's context of "
                     + info.contextLength() + " tokens");
         }
+        BackendChoice backend = BackendChoice.resolve(requested.backend(), name());
+        backend.printNote(err);
+        EngineSettings engine = requested.withBackend(backend.id());
         String bandwidthSource = "--bandwidth-gbs";
-        if (!o.has("--bandwidth-gbs")) {
+        if (!o.has("--bandwidth-gbs") && engine.backend().equals("cuda")) {
+            DeviceBandwidth.Measurement m = DeviceBandwidth.measure(DeviceBandwidth.DEFAULT_BUFFER_BYTES,
+                    DeviceBandwidth.DEFAULT_COPIES);
+            bandwidth = m.gbs();
+            bandwidthSource = "device copy bandwidth of " + m.deviceName();
+        } else if (!o.has("--bandwidth-gbs")) {
             bandwidth = BandwidthProbe.cachedOrMeasure(cache, threads, err);
             bandwidthSource = "measured with " + threads + " threads, cached in "
                     + cache.folder().resolve(BandwidthProbe.cacheFileName(threads));

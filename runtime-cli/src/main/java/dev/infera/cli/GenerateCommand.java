@@ -72,7 +72,7 @@ final class GenerateCommand implements Command {
                 Option.value("--min-p", "P", "drop tokens below P times the top probability, [0, 1) (default 0 = off)"),
                 Option.value("--seed", "S", "random seed: the same seed and settings give the same text"),
                 Option.value("--threads", "N", "compute threads (default: all processors)"),
-                Option.value("--backend", "ID", "auto (default), cpu, ..."),
+                Option.value("--backend", "ID", "auto (default: the best that can run here, named on stderr), cpu, cuda"),
                 Option.flag("--ignore-eos", "keep generating past the end-of-sequence token"),
                 Option.flag("--json", "print one JSON object with the text, token ids and timings instead of streaming"));
     }
@@ -96,11 +96,13 @@ final class GenerateCommand implements Command {
                 }
             }
         };
+        BackendChoice backend = BackendChoice.resolve(options.string("--backend", "auto"), name());
         GenerationResult result;
         // Bad arguments found on the way (unknown backend, a prompt longer than the context) are user errors.
-        try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(options.string("--backend", "auto"))
+        try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(backend.id())
                 .computeThreads(threads).maxRunningRequests(1)
                 .kvCacheTokens(kvCacheTokensFor(prompt, params.maxTokens())).build()) {
+            backend.printNote(err);
             GenerationRequest request = GenerationRequest.builder().prompt(prompt).sampling(params).build();
             result = engine.submit(request, streamer).result().join();
         } catch (IllegalArgumentException e) {

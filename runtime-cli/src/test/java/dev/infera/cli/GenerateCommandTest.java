@@ -37,8 +37,8 @@ class GenerateCommandTest {
                 "--max-tokens", "200", "--temperature", "0", "--threads", "2");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo(expected("greedy_t0_n200") + "\n");
-        assertThat(r.err()).startsWith("[1 prompt tokens, 200 generated, time to first token ")
-                .endsWith("finish: max_tokens]\n");
+        assertThat(r.err().lines().toList().getLast()).startsWith("[1 prompt tokens, 200 generated, time to first token ")
+                .endsWith("finish: max_tokens]");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -29,6 +29,11 @@ public record EngineSettings(String backend, int threads, int maxBatchTokens, in
         return requests * blocksPerRequest * blockSize * kvBytesPerToken;
     }
 
+    /** These settings on another backend (such as the one {@code auto} resolved to). */
+    public EngineSettings withBackend(String id) {
+        return new EngineSettings(id, threads, maxBatchTokens, maxRunningRequests, kvCacheBytes, blockSize, prefixCaching);
+    }
+
     /** Starts an engine on {@code model} with this KV cache size and room in its queue for {@code queuedRequests}. */
     public InferenceEngine start(Path model, long kvBytes, int queuedRequests) {
         return InferenceEngine.builder().model(model).backend(backend).computeThreads(threads)
