@@ -67,9 +67,11 @@ class EngineEdgeCasesTest {
         assertThat(InferaEngine.deadlineNanos(now.plusMillis(3), now, 100)).isEqualTo(100 + 3_000_000);
         assertThat(InferaEngine.deadlineNanos(now.minusSeconds(1), now, 100)).isEqualTo(100);
         try (InferaEngine engine = TestEngines.start(new FakeBackend(V), new TestEngines.Settings())) {
+            // Greedy without EOS, so the only way to end early would be a (wrongly) expired deadline.
+            SamplingParams threeTokens = SamplingParams.builder().temperature(0).maxTokens(3).ignoreEos(true).build();
             for (GenerationRequest r : List.of(
-                    GenerationRequest.builder().promptTokens(prompt(4, 2)).maxTokens(3).deadline(Instant.MAX).build(),
-                    GenerationRequest.builder().promptTokens(prompt(4, 2)).maxTokens(3)
+                    GenerationRequest.builder().promptTokens(prompt(4, 2)).sampling(threeTokens).deadline(Instant.MAX).build(),
+                    GenerationRequest.builder().promptTokens(prompt(4, 2)).sampling(threeTokens)
                             .timeout(Duration.ofSeconds(Long.MAX_VALUE)).build())) {
                 GenerationResult result = engine.generate(r).get(10, TimeUnit.SECONDS);
                 assertThat(result.finishReason()).isEqualTo(FinishReason.MAX_TOKENS);
