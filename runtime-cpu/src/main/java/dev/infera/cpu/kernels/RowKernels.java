@@ -45,8 +45,8 @@ final class RowKernels {
     private final MethodHandle[] decoders = new MethodHandle[ENTRY_NAMES.length];
 
     RowKernels(VectorSpecies<Float> species) {
-        MethodHandles.Lookup dot = SpeciesSpecializer.define("QuantDotKernels", species);
-        MethodHandles.Lookup decode = SpeciesSpecializer.define("QuantDecodeKernels", species);
+        MethodHandles.Lookup dot = SpeciesSpecializer.define(MethodHandles.lookup(), "QuantDotKernels", species);
+        MethodHandles.Lookup decode = SpeciesSpecializer.define(MethodHandles.lookup(), "QuantDecodeKernels", species);
         try {
             for (int kind = 0; kind < ENTRY_NAMES.length; kind++) {
                 dots[kind] = dot.findStatic(dot.lookupClass(), ENTRY_NAMES[kind], DOT_TYPE);

@@ -4,6 +4,7 @@ import dev.infera.core.quant.Dequantize;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -56,7 +57,7 @@ public final class SimdMatMul implements MatMul {
             throw new IllegalArgumentException("float species must have 4 to 16 lanes, got " + species);
         }
         this.rowKernels = new RowKernels(species);
-        this.denseKernels = SpeciesSpecializer.instantiate(DenseKernels.class, "DenseTileKernels", species);
+        this.denseKernels = SpeciesSpecializer.instantiate(MethodHandles.lookup(), DenseKernels.class, "DenseTileKernels", species);
         this.decoded = new MemorySegment[pool.numThreads()];
         java.util.Arrays.fill(decoded, MemorySegment.NULL);
         this.scalarRows = new float[pool.numThreads()][0];

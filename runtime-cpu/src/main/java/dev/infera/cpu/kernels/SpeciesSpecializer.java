@@ -18,19 +18,24 @@ import jdk.incubator.vector.VectorSpecies;
  * data of a hidden class: this class defines one hidden copy of the template per species, and in each
  * copy the species folds to a constant.
  *
- * <p>Template rules: a package-private top-level class in this package, used either through an
- * interface it implements (then it has a no-argument constructor) or through method handles to its
- * static methods; no lambdas, enum switches or nested classes (a hidden copy cannot be named by other
- * classes).
+ * <p>Template rules: a package-private top-level class in the package of the caller's lookup (a
+ * hidden class is defined in its host's package: {@code dev.infera.cpu.kernels} and
+ * {@code dev.infera.cpu.ops} both keep templates), used either through an interface it implements
+ * (then it has a no-argument constructor) or through method handles to its static methods; no
+ * lambdas, enum switches or nested classes (a hidden copy cannot be named by other classes).
  */
-final class SpeciesSpecializer {
+public final class SpeciesSpecializer {
 
     private SpeciesSpecializer() {
     }
 
-    /** A new instance of a hidden copy of {@code template} whose class data is {@code species}. */
-    static <T> T instantiate(Class<T> api, String template, VectorSpecies<Float> species) {
-        MethodHandles.Lookup lookup = define(template, species);
+    /**
+     * A new instance of a hidden copy of {@code template} whose class data is {@code species};
+     * {@code host} is a full-power lookup ({@code MethodHandles.lookup()}) in the template's package.
+     */
+    public static <T> T instantiate(MethodHandles.Lookup host, Class<T> api, String template,
+            VectorSpecies<Float> species) {
+        MethodHandles.Lookup lookup = define(host, template, species);
         try {
             Object instance = lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class)).invoke();
             return api.cast(instance);
@@ -41,11 +46,16 @@ final class SpeciesSpecializer {
         }
     }
 
-    /** Defines a hidden copy of {@code template} whose class data is {@code species}; returns its full-power lookup. */
-    static MethodHandles.Lookup define(String template, VectorSpecies<Float> species) {
+    /**
+     * Defines a hidden copy of {@code template} whose class data is {@code species}, in the package of
+     * {@code host} (a full-power lookup there, {@code MethodHandles.lookup()}); returns the copy's
+     * full-power lookup.
+     */
+    public static MethodHandles.Lookup define(MethodHandles.Lookup host, String template,
+            VectorSpecies<Float> species) {
         Objects.requireNonNull(species, "species");
         byte[] bytes;
-        try (InputStream in = SpeciesSpecializer.class.getResourceAsStream(template + ".class")) {
+        try (InputStream in = host.lookupClass().getResourceAsStream(template + ".class")) {
             if (in == null) {
                 throw new IllegalStateException("kernel template class " + template + " is missing from the classpath");
             }
@@ -54,7 +64,7 @@ final class SpeciesSpecializer {
             throw new IllegalStateException("cannot read kernel template class " + template, e);
         }
         try {
-            return MethodHandles.lookup().defineHiddenClassWithClassData(bytes, species, true);
+            return host.defineHiddenClassWithClassData(bytes, species, true);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot specialise kernel template " + template + " for " + species, e);
         }
@@ -62,7 +72,7 @@ final class SpeciesSpecializer {
 
     /** The species a template copy was made for (call from the template's static initialiser). */
     @SuppressWarnings("unchecked")
-    static VectorSpecies<Float> speciesOf(MethodHandles.Lookup templateLookup) {
+    public static VectorSpecies<Float> speciesOf(MethodHandles.Lookup templateLookup) {
         try {
             VectorSpecies<Float> s = MethodHandles.classData(templateLookup, java.lang.constant.ConstantDescs.DEFAULT_NAME,
                     VectorSpecies.class);

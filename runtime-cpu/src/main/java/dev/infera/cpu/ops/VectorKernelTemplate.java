@@ -1,6 +1,7 @@
 package dev.infera.cpu.ops;
 
 import dev.infera.core.model.RopeType;
+import dev.infera.cpu.kernels.SpeciesSpecializer;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -36,7 +37,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernelTemplate implements ElementwiseOps, AttentionKernel {
 
-    private static final VectorSpecies<Float> F = SimdKernels.speciesOf(MethodHandles.lookup());
+    private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
     private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromArray(F, swapPairIndices(), 0);
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();

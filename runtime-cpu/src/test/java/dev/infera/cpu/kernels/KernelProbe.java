@@ -3,6 +3,7 @@ package dev.infera.cpu.kernels;
 import dev.infera.core.gguf.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
 import java.lang.management.ManagementFactory;
 import jdk.incubator.vector.FloatVector;
 
@@ -33,8 +34,8 @@ public final class KernelProbe {
         WeightMatrix w = TestMatrices.random(type, rows, cols, 1);
         MemorySegment data = Arena.ofAuto().allocate(w.byteSize(), 64).copyFrom(w.data());
         RowKernels kernels = new RowKernels(FloatVector.SPECIES_PREFERRED);
-        DenseKernels dense = SpeciesSpecializer.instantiate(DenseKernels.class, "DenseTileKernels",
-                FloatVector.SPECIES_PREFERRED);
+        DenseKernels dense = SpeciesSpecializer.instantiate(MethodHandles.lookup(), DenseKernels.class,
+                "DenseTileKernels", FloatVector.SPECIES_PREFERRED);
         int kind = RowKernels.kindOf(type);
         MemorySegment buf = Arena.ofAuto().allocate(4L * 16 * cols, 64);
         MemorySegment x = Arena.ofAuto().allocate(4L * 8 * cols, 64);
