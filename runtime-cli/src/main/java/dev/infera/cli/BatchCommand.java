@@ -65,10 +65,10 @@ final class BatchCommand implements Command {
         Path input = options.existingPath("--input");
         Path output = Path.of(options.require("--output"));
         int maxRunning = options.intValue("--max-running", 256);
-        int threads = options.intValue("--threads", Runtime.getRuntime().availableProcessors());
-        if (maxRunning < 1 || threads < 1) {
-            throw new CliException("--max-running and --threads must be at least 1");
+        if (maxRunning < 1) {
+            throw new CliException("--max-running must be at least 1, got " + maxRunning);
         }
+        int threads = options.threads();
         if (options.flag("--progress") && options.flag("--no-progress")) {
             throw new CliException("--progress and --no-progress contradict each other");
         }

@@ -82,10 +82,7 @@ final class GenerateCommand implements Command {
         Path model = options.existingPath("--model");
         String prompt = options.string("--prompt", "");
         SamplingParams params = samplingParams(options);
-        int threads = options.intValue("--threads", Runtime.getRuntime().availableProcessors());
-        if (threads < 1) {
-            throw new CliException("--threads must be at least 1, got " + threads);
-        }
+        int threads = options.threads();
         boolean json = options.flag("--json");
         TokenListener streamer = json ? TokenListener.none() : new TokenListener() {
             @Override

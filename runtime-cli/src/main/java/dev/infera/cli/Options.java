@@ -110,6 +110,18 @@ public final class Options {
         }
     }
 
+    /**
+     * {@code --threads}: compute threads, by default every processor; fewer than one is refused with a
+     * message that names the option. One place for the default and the check every engine command needs.
+     */
+    public int threads() {
+        int threads = intValue("--threads", Runtime.getRuntime().availableProcessors());
+        if (threads < 1) {
+            throw new CliException("--threads must be at least 1, got " + threads);
+        }
+        return threads;
+    }
+
     public long longValue(String name, long defaultValue) {
         String v = values.get(name);
         if (v == null) {

@@ -58,10 +58,7 @@ final class SynthCommand implements Command {
         GgmlType dtype = dtype(options.require("--dtype"));
         Path target = Path.of(options.require("--out"));
         long seed = options.longValue("--seed", 42);
-        int threads = options.intValue("--threads", Runtime.getRuntime().availableProcessors());
-        if (threads < 1) {
-            throw new CliException("option --threads must be at least 1, got " + threads);
-        }
+        int threads = options.threads();
         if (options.has("--layers")) {
             int layers = options.intValue("--layers", preset.numLayers());
             if (layers < 1) {

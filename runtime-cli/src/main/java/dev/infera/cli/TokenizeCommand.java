@@ -63,10 +63,15 @@ final class TokenizeCommand implements Command {
         boolean parseSpecial = options.flag("--parse-special");
         boolean split = options.find("--separator").isPresent();
         List<String> pieces = split ? splitInput(input, unescape(options.require("--separator"))) : List.of(input);
+        List<int[]> encoded = new ArrayList<>(pieces.size());
+        for (String piece : pieces) {
+            encoded.add(tokenizer.encode(piece, addSpecial, parseSpecial));
+        }
         if (options.flag("--json")) {
             List<Object> results = new ArrayList<>();
-            for (String piece : pieces) {
-                int[] ids = tokenizer.encode(piece, addSpecial, parseSpecial);
+            for (int p = 0; p < pieces.size(); p++) {
+                String piece = pieces.get(p);
+                int[] ids = encoded.get(p);
                 List<String> texts = new ArrayList<>(ids.length);
                 for (int id : ids) {
                     texts.add(tokenizer.tokenText(id));
@@ -81,8 +86,7 @@ final class TokenizeCommand implements Command {
             return 0;
         }
         StringBuilder sb = new StringBuilder();
-        for (String piece : pieces) {
-            int[] ids = tokenizer.encode(piece, addSpecial, parseSpecial);
+        for (int[] ids : encoded) {
             for (int i = 0; i < ids.length; i++) {
                 if (split || i > 0) {
                     sb.append(' ');
