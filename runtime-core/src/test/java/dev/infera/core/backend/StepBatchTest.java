@@ -79,6 +79,19 @@ class StepBatchTest {
     }
 
     @Test
+    void slotsMayShareABlockButNotASlotAcrossLongRuns() {
+        KvCacheLayout layout = new KvCacheLayout(1, 1, 4, 8, 4, 4);
+        // Sequence 0 writes positions 1..2 of block 5 (slots 21, 22); sequence 1 writes position 3 of it (23).
+        new StepBatch(layout, new int[] {1, 2, 3}, new int[] {1, 2, 3}, new int[] {0, 2, 3}, new int[] {3, 4},
+                new int[] {21, 22, 23}, new int[][] {{5}, {5}}, new int[] {2});
+        // Sequence 0 writes slots 20..27 (blocks 5, 6); sequence 1's single token lands in the middle at 26.
+        assertThatThrownBy(() -> new StepBatch(layout, new int[9], new int[] {0, 1, 2, 3, 4, 5, 6, 7, 2},
+                new int[] {0, 8, 9}, new int[] {8, 3}, new int[] {20, 21, 22, 23, 24, 25, 26, 27, 26},
+                new int[][] {{5, 6}, {6}}, new int[] {8}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("write KV slot 26");
+    }
+
+    @Test
     void builderGrowsForManySequencesAndSampledRows() {
         KvCacheLayout big = new KvCacheLayout(1, 1, 4, 200, 4, 4);
         StepBatchBuilder b = new StepBatchBuilder(big);
