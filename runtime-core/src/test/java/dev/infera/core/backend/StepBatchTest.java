@@ -3,6 +3,9 @@ package dev.infera.core.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class StepBatchTest {
@@ -89,6 +92,38 @@ class StepBatchTest {
                 new int[] {0, 8, 9}, new int[] {8, 3}, new int[] {20, 21, 22, 23, 24, 25, 26, 27, 26},
                 new int[][] {{5, 6}, {6}}, new int[] {8}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("write KV slot 26");
+    }
+
+    @Test
+    void rejectsExactlyTheBatchesWhoseRowsShareASlot() {
+        Random random = new Random(20261124);
+        KvCacheLayout layout = new KvCacheLayout(1, 1, 4, 6, 3, 4);
+        int rejected = 0;
+        for (int trial = 0; trial < 2000; trial++) {
+            StepBatchBuilder builder = new StepBatchBuilder(layout);
+            Set<Integer> slots = new HashSet<>();
+            boolean shared = false;
+            int numSeqs = 1 + random.nextInt(3);
+            for (int s = 0; s < numSeqs; s++) {
+                int cached = random.nextInt(5);
+                int[] tokens = new int[1 + random.nextInt(6)];
+                int[] table = new int[(cached + tokens.length + 2) / 3];
+                for (int b = 0; b < table.length; b++) {
+                    table[b] = random.nextInt(layout.numBlocks());
+                }
+                for (int pos = cached; pos < cached + tokens.length; pos++) {
+                    shared |= !slots.add(table[pos / 3] * 3 + pos % 3);
+                }
+                builder.addSequence(table, cached, tokens, true);
+            }
+            if (shared) {
+                rejected++;
+                assertThatThrownBy(builder::build).hasMessageContaining("write KV slot");
+            } else {
+                assertThat(builder.build().numSeqs()).isEqualTo(numSeqs);
+            }
+        }
+        assertThat(rejected).isBetween(200, 1800);
     }
 
     @Test
