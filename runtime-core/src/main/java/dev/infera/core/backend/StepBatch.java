@@ -137,13 +137,43 @@ public final class StepBatch {
         }
     }
 
+    /**
+     * Each sequence's rows are consecutive positions, so within one block of its table they fill one
+     * contiguous run of slots; the rows write distinct slots exactly when these runs are disjoint. There
+     * is one run per written block (about {@code numTokens / blockSize} in a prefill, one per sequence
+     * in a decode), so sorting them costs far less than sorting every row's slot. Runs are packed as
+     * {@code firstSlot << 32 | lastSlot}; in that order the first run starting at or before the end of
+     * an earlier one starts at the smallest slot written twice.
+     */
     private void checkSlotsDistinct() {
-        int[] sorted = slotMapping.clone();
-        Arrays.sort(sorted);
-        for (int i = 1; i < sorted.length; i++) {
-            if (sorted[i] == sorted[i - 1]) {
-                throw invalid("two tokens of the step write KV slot " + sorted[i]);
+        int blockSize = kvLayout.blockSize();
+        int numRuns = 0;
+        for (int s = 0; s < seqLens.length; s++) {
+            int firstPos = seqLens[s] - (queryStart[s + 1] - queryStart[s]);
+            numRuns += (seqLens[s] - 1) / blockSize - firstPos / blockSize + 1;
+        }
+        long[] runs = new long[numRuns];
+        int run = 0;
+        for (int s = 0; s < seqLens.length; s++) {
+            int firstPos = seqLens[s] - (queryStart[s + 1] - queryStart[s]);
+            int lastPos = seqLens[s] - 1;
+            int[] table = blockTables[s];
+            for (int b = firstPos / blockSize; b <= lastPos / blockSize; b++) {
+                int blockStartPos = b * blockSize;
+                int slotBase = table[b] * blockSize - blockStartPos;
+                long firstSlot = slotBase + Math.max(firstPos, blockStartPos);
+                long lastSlot = slotBase + Math.min(lastPos, blockStartPos + blockSize - 1);
+                runs[run++] = firstSlot << 32 | lastSlot;
             }
+        }
+        Arrays.sort(runs);
+        int furthestSlot = -1;
+        for (long r : runs) {
+            int firstSlot = (int) (r >>> 32);
+            if (firstSlot <= furthestSlot) {
+                throw invalid("two tokens of the step write KV slot " + firstSlot);
+            }
+            furthestSlot = Math.max(furthestSlot, (int) r);
         }
     }
 

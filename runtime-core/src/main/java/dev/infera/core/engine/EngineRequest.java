@@ -176,11 +176,9 @@ final class EngineRequest extends Sequence implements RequestHandle {
             }
         }
         if (finish != null && finish != FinishReason.STOP_STRING) {
-            released += stopMatcher.accept(detokenizer.flush());
+            released += stopMatcher.finish(detokenizer.flush());
             if (stopMatcher.stopped()) {
                 finish = FinishReason.STOP_STRING;
-            } else {
-                released += stopMatcher.finish();
             }
         }
         text.append(released);

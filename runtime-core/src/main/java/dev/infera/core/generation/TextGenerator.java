@@ -120,13 +120,10 @@ public final class TextGenerator implements AutoCloseable {
         });
         FinishReason finish = run.finishReason();
         if (finish != FinishReason.STOP_STRING) {
-            String released = stopMatcher.accept(detokenizer.flush());
+            emit(stopMatcher.finish(detokenizer.flush()), text, onText);
             if (stopMatcher.stopped()) {
                 finish = FinishReason.STOP_STRING;
-            } else {
-                released += stopMatcher.finish();
             }
-            emit(released, text, onText);
         }
         List<Integer> ids = new ArrayList<>(run.completionTokens());
         for (int id : run.tokenIds()) {

@@ -85,6 +85,16 @@ public final class StopMatcher {
         return rest;
     }
 
+    /**
+     * Ends the text after its last piece (such as the detokenizer's flushed tail) when generation
+     * stopped for another reason than a stop string: returns what can now be shown, including the
+     * held-back tail unless the last piece completed a stop string ({@link #stopped()} then says so).
+     */
+    public String finish(String lastDelta) {
+        String released = accept(lastDelta);
+        return stopped() ? released : released + finish();
+    }
+
     private String release(int keep) {
         String released = pending.substring(0, pending.length() - keep);
         pending.delete(0, pending.length() - keep);

@@ -3,6 +3,9 @@ package dev.infera.core.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class StepBatchTest {
@@ -76,6 +79,51 @@ class StepBatchTest {
         assertThatThrownBy(() -> new StepBatch(LAYOUT, new int[] {1, 2}, new int[] {0, 0}, new int[] {0, 1, 2},
                 new int[] {1, 1}, new int[] {8, 8}, tables, new int[] {0, 1}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("write KV slot 8");
+    }
+
+    @Test
+    void slotsMayShareABlockButNotASlotAcrossLongRuns() {
+        KvCacheLayout layout = new KvCacheLayout(1, 1, 4, 8, 4, 4);
+        // Sequence 0 writes positions 1..2 of block 5 (slots 21, 22); sequence 1 writes position 3 of it (23).
+        new StepBatch(layout, new int[] {1, 2, 3}, new int[] {1, 2, 3}, new int[] {0, 2, 3}, new int[] {3, 4},
+                new int[] {21, 22, 23}, new int[][] {{5}, {5}}, new int[] {2});
+        // Sequence 0 writes slots 20..27 (blocks 5, 6); sequence 1's single token lands in the middle at 26.
+        assertThatThrownBy(() -> new StepBatch(layout, new int[9], new int[] {0, 1, 2, 3, 4, 5, 6, 7, 2},
+                new int[] {0, 8, 9}, new int[] {8, 3}, new int[] {20, 21, 22, 23, 24, 25, 26, 27, 26},
+                new int[][] {{5, 6}, {6}}, new int[] {8}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("write KV slot 26");
+    }
+
+    @Test
+    void rejectsExactlyTheBatchesWhoseRowsShareASlot() {
+        Random random = new Random(20261124);
+        KvCacheLayout layout = new KvCacheLayout(1, 1, 4, 6, 3, 4);
+        int rejected = 0;
+        for (int trial = 0; trial < 2000; trial++) {
+            StepBatchBuilder builder = new StepBatchBuilder(layout);
+            Set<Integer> slots = new HashSet<>();
+            boolean shared = false;
+            int numSeqs = 1 + random.nextInt(3);
+            for (int s = 0; s < numSeqs; s++) {
+                int cached = random.nextInt(5);
+                int[] tokens = new int[1 + random.nextInt(6)];
+                int[] table = new int[(cached + tokens.length + 2) / 3];
+                for (int b = 0; b < table.length; b++) {
+                    table[b] = random.nextInt(layout.numBlocks());
+                }
+                for (int pos = cached; pos < cached + tokens.length; pos++) {
+                    shared |= !slots.add(table[pos / 3] * 3 + pos % 3);
+                }
+                builder.addSequence(table, cached, tokens, true);
+            }
+            if (shared) {
+                rejected++;
+                assertThatThrownBy(builder::build).hasMessageContaining("write KV slot");
+            } else {
+                assertThat(builder.build().numSeqs()).isEqualTo(numSeqs);
+            }
+        }
+        assertThat(rejected).isBetween(200, 1800);
     }
 
     @Test

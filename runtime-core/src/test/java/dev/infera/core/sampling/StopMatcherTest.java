@@ -112,6 +112,20 @@ class StopMatcherTest {
     }
 
     @Test
+    void finishWithALastPieceReleasesTheTailOrCutsAtAStopCompletedByIt() {
+        StopMatcher open = new StopMatcher(List.of("END"));
+        assertThat(open.accept("x E")).isEqualTo("x ");
+        assertThat(open.finish("!")).isEqualTo("E!");
+        assertThat(open.stopped()).isFalse();
+
+        StopMatcher closing = new StopMatcher(List.of("END"));
+        assertThat(closing.accept("x EN")).isEqualTo("x ");
+        assertThat(closing.finish("D tail")).isEmpty();
+        assertThat(closing.stopped()).isTrue();
+        assertThat(closing.matchedStop()).isEqualTo("END");
+    }
+
+    @Test
     void stopConditionsEndOnStopTokensEosAndTheLimit() {
         SamplingParams p = SamplingParams.builder().stopTokenIds(List.of(7, 3)).maxTokens(4).build();
         StopConditions c = new StopConditions(p, new int[] {2});
