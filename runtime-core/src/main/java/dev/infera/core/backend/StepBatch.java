@@ -20,8 +20,8 @@ import java.util.Arrays;
  * throws an {@link IllegalArgumentException} naming the first inconsistency, so a backend can index
  * its cache without further checks. Two rows never write the same slot.
  *
- * <p>The batch keeps the arrays it is given (no copies, for an allocation-free engine loop): the caller
- * must not change them until the step has run.
+ * <p>The batch keeps the arrays it is given (no copies): the caller must not change them until the
+ * step has run. (The engine's assembler still allocates the small per-step index arrays.)
  */
 public final class StepBatch {
 

@@ -54,7 +54,6 @@ final class EngineRequest extends Sequence implements RequestHandle {
     private final Sampler sampler;
     private final StopConditions stops;
     private final StreamingDetokenizer detokenizer;
-    private final int textVocabSize;
     private final StopMatcher stopMatcher;
     private final int maxNewTokens;
     private final long submitNanos;
@@ -72,7 +71,7 @@ final class EngineRequest extends Sequence implements RequestHandle {
     boolean started;
 
     EngineRequest(long id, int[] promptTokens, GenerationRequest request, int maxNewTokens, Sampler sampler,
-            StopConditions stops, StreamingDetokenizer detokenizer, int textVocabSize, long submitNanos, long deadlineNanos,
+            StopConditions stops, StreamingDetokenizer detokenizer, long submitNanos, long deadlineNanos,
             TokenListener listener, CallbackDispatcher dispatcher, Consumer<EngineRequest> cancelSink,
             Runnable onFinished) {
         super(id, promptTokens, maxNewTokens, request.priority(), request.cacheSalt());
@@ -80,7 +79,6 @@ final class EngineRequest extends Sequence implements RequestHandle {
         this.sampler = sampler;
         this.stops = stops;
         this.detokenizer = detokenizer;
-        this.textVocabSize = textVocabSize;
         this.stopMatcher = new StopMatcher(request.sampling().stopStrings());
         this.submitNanos = submitNanos;
         this.deadlineNanos = deadlineNanos;
@@ -95,12 +93,9 @@ final class EngineRequest extends Sequence implements RequestHandle {
         textOf(promptTokens[promptTokens.length - 1]);
     }
 
-    /**
-     * The text a token adds. A model may have more embedding rows than its tokenizer has tokens
-     * (padded vocabularies); such ids carry no text.
-     */
+    /** The text a token adds (ids of a padded model vocabulary carry none). */
     private String textOf(int token) {
-        return token < textVocabSize ? detokenizer.accept(token) : "";
+        return detokenizer.acceptModelToken(token);
     }
 
     // ---- RequestHandle (any thread) ----

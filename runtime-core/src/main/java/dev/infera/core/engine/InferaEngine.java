@@ -204,7 +204,7 @@ public final class InferaEngine implements InferenceEngine {
         int maxNew = Math.max(1, Math.min(params.maxTokens(), parts.contextLength() - prompt.length));
         EngineRequest r = new EngineRequest(nextId.incrementAndGet(), prompt, request, maxNew,
                 new Sampler(params, samplingWorkspace), new StopConditions(params, parts.eosTokenIds()),
-                parts.tokenizer().newDetokenizer(), parts.tokenizer().vocabSize(), now, deadline, listener,
+                parts.tokenizer().newDetokenizer(), now, deadline, listener,
                 new CallbackDispatcher(this, callbackExecutor), loop::requestCancel, this::requestFinished);
         return r;
     }

@@ -114,7 +114,7 @@ public final class TextGenerator implements AutoCloseable {
         StopMatcher stopMatcher = new StopMatcher(params.stopStrings());
         StringBuilder text = new StringBuilder();
         TokenRun run = generator.generate(promptTokens, params, eosTokenIds, (token, logprobs) -> {
-            String released = stopMatcher.accept(detokenizer.accept(token));
+            String released = stopMatcher.accept(detokenizer.acceptModelToken(token));
             emit(released, text, onText);
             return stopMatcher.stopped() ? FinishReason.STOP_STRING : null;
         });

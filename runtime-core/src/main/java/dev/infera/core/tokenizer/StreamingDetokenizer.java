@@ -34,6 +34,15 @@ public final class StreamingDetokenizer {
         this.renderSpecial = renderSpecial;
     }
 
+    /**
+     * Feeds a token id a model produced: ids at or beyond the tokenizer's vocabulary (models whose
+     * embedding has more rows than the tokenizer has tokens, i.e. padded vocabularies) carry no text.
+     * Negative ids are still rejected.
+     */
+    public String acceptModelToken(int id) {
+        return id >= renderedBytes.length ? "" : accept(id);
+    }
+
     /** Feeds one token id; returns the text that is now complete (possibly empty, never null). */
     public String accept(int id) {
         if (id < 0 || id >= renderedBytes.length) {
