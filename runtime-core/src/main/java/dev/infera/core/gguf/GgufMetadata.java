@@ -117,6 +117,24 @@ public final class GgufMetadata {
         return a.strings();
     }
 
+    /** An array of integers narrowed to int; fails, naming the key, on other elements or values that do not fit. */
+    public int[] getIntArray(String key) {
+        try {
+            return getArray(key).toInts();
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException("GGUF metadata key '" + key + "' must be an array of integers: " + e.getMessage(), e);
+        }
+    }
+
+    /** An array of numbers as floats; fails, naming the key, on other elements. */
+    public float[] getFloatArray(String key) {
+        try {
+            return getArray(key).toFloats();
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException("GGUF metadata key '" + key + "' must be an array of numbers: " + e.getMessage(), e);
+        }
+    }
+
     private static ModelFormatException wrongType(String key, GgufValue v, String expected) {
         return new ModelFormatException("GGUF metadata key '" + key + "' has type " + v.type() + ", expected " + expected);
     }

@@ -131,6 +131,28 @@ public final class Quantize {
         return max;
     }
 
+    /** The smallest value of a block, compared as the reference's {@code if (v < min)} does. */
+    private static float blockMin(float[] x, int in, int n) {
+        float min = Float.MAX_VALUE;
+        for (int j = 0; j < n; j++) {
+            if (x[in + j] < min) {
+                min = x[in + j];
+            }
+        }
+        return min;
+    }
+
+    /** The largest value of a block, compared as the reference's {@code if (v > max)} does. */
+    private static float blockMax(float[] x, int in, int n) {
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < n; j++) {
+            if (x[in + j] > max) {
+                max = x[in + j];
+            }
+        }
+        return max;
+    }
+
     /** C's float-to-{@code int8_t} conversion (truncation) for values known to fit. */
     private static int truncToByte(float v) {
         return (byte) (int) v;
@@ -151,17 +173,8 @@ public final class Quantize {
     }
 
     private static void q4_1(float[] x, int in, MemorySegment y, long at) {
-        float min = Float.MAX_VALUE;
-        float max = -Float.MAX_VALUE;
-        for (int j = 0; j < 32; j++) {
-            float v = x[in + j];
-            if (v < min) {
-                min = v;
-            }
-            if (v > max) {
-                max = v;
-            }
-        }
+        float min = blockMin(x, in, 32);
+        float max = blockMax(x, in, 32);
         float d = (max - min) / 15;
         float id = d != 0f ? 1.0f / d : 0.0f;
         putF16(y, at, d);
@@ -194,17 +207,8 @@ public final class Quantize {
     }
 
     private static void q5_1(float[] x, int in, MemorySegment y, long at) {
-        float min = Float.MAX_VALUE;
-        float max = -Float.MAX_VALUE;
-        for (int j = 0; j < 32; j++) {
-            float v = x[in + j];
-            if (v < min) {
-                min = v;
-            }
-            if (v > max) {
-                max = v;
-            }
-        }
+        float min = blockMin(x, in, 32);
+        float max = blockMax(x, in, 32);
         float d = (max - min) / 31;
         float id = d != 0f ? 1.0f / d : 0.0f;
         putF16(y, at, d);

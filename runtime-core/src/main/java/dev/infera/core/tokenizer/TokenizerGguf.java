@@ -70,14 +70,14 @@ public final class TokenizerGguf {
         int n = tokens.length;
         float[] scores = null;
         if (md.contains(SCORES)) {
-            scores = floatArray(md, SCORES);
+            scores = md.getFloatArray(SCORES);
             requireLength(SCORES, scores.length, n);
             scores = java.util.Arrays.copyOf(scores, n);
         }
         TokenType[] types = new TokenType[n];
         java.util.Arrays.fill(types, TokenType.NORMAL);
         if (md.contains(TOKEN_TYPE)) {
-            int[] raw = intArray(md, TOKEN_TYPE);
+            int[] raw = md.getIntArray(TOKEN_TYPE);
             requireLength(TOKEN_TYPE, raw.length, n);
             for (int i = 0; i < n; i++) {
                 types[i] = TokenType.fromGguf(raw[i]);
@@ -209,22 +209,6 @@ public final class TokenizerGguf {
         }
         long v = md.getLong(key);
         return v >= 0 && v < vocabSize ? (int) v : defaultId;
-    }
-
-    private static int[] intArray(GgufMetadata md, String key) {
-        try {
-            return md.getArray(key).toInts();
-        } catch (ModelFormatException e) {
-            throw new ModelFormatException("GGUF metadata key '" + key + "' must be an array of integers: " + e.getMessage(), e);
-        }
-    }
-
-    private static float[] floatArray(GgufMetadata md, String key) {
-        try {
-            return md.getArray(key).toFloats();
-        } catch (ModelFormatException e) {
-            throw new ModelFormatException("GGUF metadata key '" + key + "' must be an array of numbers: " + e.getMessage(), e);
-        }
     }
 
     private static void requireLength(String key, int length, int tokens) {

@@ -32,8 +32,16 @@ class SynthVocabularyTest {
         assertThat(tokens).hasSize(520);
         assertThat(tokens[511]).isEqualTo(((GgufArray) md.get("tokenizer.ggml.tokens").value()).strings()[511]);
         assertThat(tokens[512]).isEqualTo("[PAD512]");
-        assertThat(((GgufArray) padded.get("tokenizer.ggml.scores").value()).toFloats()[519]).isEqualTo(-1000f);
-        assertThat(((GgufArray) padded.get("tokenizer.ggml.token_type").value()).toInts()[515]).isEqualTo(5);
+        // Every original entry kept, every new one filled: checking one padded index alone would not
+        // catch a fill that overwrote the originals or stopped short.
+        float[] scores = ((GgufArray) padded.get("tokenizer.ggml.scores").value()).toFloats();
+        float[] oldScores = ((GgufArray) md.get("tokenizer.ggml.scores").value()).toFloats();
+        assertThat(java.util.Arrays.copyOf(scores, 512)).containsExactly(oldScores);
+        assertThat(java.util.Arrays.copyOfRange(scores, 512, 520)).containsOnly(-1000f);
+        int[] types = ((GgufArray) padded.get("tokenizer.ggml.token_type").value()).toInts();
+        int[] oldTypes = ((GgufArray) md.get("tokenizer.ggml.token_type").value()).toInts();
+        assertThat(java.util.Arrays.copyOf(types, 512)).containsExactly(oldTypes);
+        assertThat(java.util.Arrays.copyOfRange(types, 512, 520)).containsOnly(5);
         assertThat(padded.get("tokenizer.ggml.bos_token_id")).isEqualTo(md.get("tokenizer.ggml.bos_token_id"));
         assertThat(SynthVocabulary.padTo(md, 512)).isSameAs(md);
         assertThatThrownBy(() -> SynthVocabulary.padTo(md, 100)).isInstanceOf(IllegalArgumentException.class);

@@ -100,9 +100,18 @@ class TokenizerGgufTest {
         assertThatThrownBy(() -> TokenizerGguf.read(new GgufMetadata(shortScores)))
                 .isInstanceOf(ModelFormatException.class).hasMessageContaining("tokenizer.ggml.scores");
         Map<String, GgufValue> stringScores = new LinkedHashMap<>(md);
-        stringScores.put("tokenizer.ggml.scores", GgufValue.ofArray(GgufArray.ofStrings(List.of("x"))));
+        // As long as the token list, so only the element type (not the length check) can reject it.
+        List<String> oneStringPerToken = java.util.Collections.nCopies(
+                ((GgufArray) md.get("tokenizer.ggml.tokens").value()).length(), "x");
+        stringScores.put("tokenizer.ggml.scores", GgufValue.ofArray(GgufArray.ofStrings(oneStringPerToken)));
         assertThatThrownBy(() -> TokenizerGguf.read(new GgufMetadata(stringScores)))
-                .isInstanceOf(ModelFormatException.class).hasMessageContaining("tokenizer.ggml.scores");
+                .isInstanceOf(ModelFormatException.class).hasMessageContaining("tokenizer.ggml.scores")
+                .hasMessageContaining("array of numbers");
+        Map<String, GgufValue> stringTypes = new LinkedHashMap<>(md);
+        stringTypes.put("tokenizer.ggml.token_type", GgufValue.ofArray(GgufArray.ofStrings(oneStringPerToken)));
+        assertThatThrownBy(() -> TokenizerGguf.read(new GgufMetadata(stringTypes)))
+                .isInstanceOf(ModelFormatException.class).hasMessageContaining("tokenizer.ggml.token_type")
+                .hasMessageContaining("array of integers");
         Map<String, GgufValue> badModel = new LinkedHashMap<>(md);
         badModel.put("tokenizer.ggml.model", GgufValue.ofString("rwkv"));
         assertThatThrownBy(() -> TokenizerGguf.read(new GgufMetadata(badModel)))
