@@ -21,20 +21,26 @@ public final class CpuBackend implements ExecutionBackend {
 
     private final ModelConfig config;
     private final WorkerPool pool;
+    private final CpuModel model;
     private final ForwardPass forward;
     private PagedKvCache cache;
     private boolean closed;
 
     private CpuBackend(ModelWeights weights, int numThreads, Function<WorkerPool, CpuKernels> kernels) {
         this.config = weights.config();
-        CpuModel model = new CpuModel(weights);
-        this.pool = new WorkerPool(numThreads);
+        this.model = new CpuModel(weights);
+        WorkerPool workers = null;
         try {
-            this.forward = new ForwardPass(model, kernels.apply(pool), pool);
-        } catch (RuntimeException e) {
-            pool.close();
+            workers = new WorkerPool(numThreads);
+            this.forward = new ForwardPass(model, kernels.apply(workers), workers);
+        } catch (RuntimeException | Error e) {
+            if (workers != null) {
+                workers.close();
+            }
+            model.close();
             throw e;
         }
+        this.pool = workers;
     }
 
     /** The fast backend: Vector API kernels on {@code context.numThreads()} threads. */
@@ -108,6 +114,7 @@ public final class CpuBackend implements ExecutionBackend {
         }
         closed = true;
         pool.close();
+        model.close();
         if (cache != null) {
             cache.close();
             cache = null;

@@ -5,17 +5,33 @@ import dev.infera.core.model.ModelConfig;
 import dev.infera.core.model.ModelTensor;
 import dev.infera.core.model.ModelWeights;
 import dev.infera.cpu.kernels.WeightMatrix;
+import java.lang.foreign.MemorySegment;
 
 /**
- * A model's weights in the form the CPU kernels take: matrices as {@link WeightMatrix} views of the
- * (memory-mapped) tensor bytes, norm weights and biases copied to small float arrays, and the RoPE
- * inverse frequencies precomputed.
+ * A model's weights in the form the CPU kernels take: every matrix copied once out of the
+ * memory-mapped file into one native region owned by this object ({@link WeightMemory}: one segment
+ * kind for the kernels, huge pages where the OS gives them), norm weights and biases as small float
+ * arrays, the RoPE inverse frequencies precomputed.
+ *
+ * <p>Matrices that read the same input are also joined: Q, K and V (all three multiply the normed
+ * layer input) and the FFN gate and up projections. A GGML matrix is a sequence of independent rows,
+ * so matrices of one type and width copied back to back are one stacked matrix, and one product
+ * with it computes all of them. Decoding one token then runs 4 parallel matrix products per layer
+ * instead of 7; each is larger, so the worker pool's hand-offs and the per-call set-up are paid less
+ * often and the work splits more evenly. The parts stay reachable as views of the same bytes.
+ * Matrices of different types (a quantizer may keep V in a wider type) are not joined.
  */
-final class CpuModel {
+final class CpuModel implements AutoCloseable {
 
-    record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
-            float[] bq, float[] bk, float[] bv, float[] ffnNorm, WeightMatrix gate, WeightMatrix up,
-            WeightMatrix down) {
+    /**
+     * One layer. {@code qkv} (rows: queries, then keys, then values) and {@code gateUp} (gate rows,
+     * then up rows) are the joined matrices, or {@code null} when the parts' types or widths differ;
+     * {@code wq}/{@code wk}/{@code wv} and {@code gate}/{@code up} are always set (views of the joined
+     * bytes when joined).
+     */
+    record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix qkv,
+            WeightMatrix wo, float[] bq, float[] bk, float[] bv, float[] ffnNorm, WeightMatrix gate,
+            WeightMatrix up, WeightMatrix gateUp, WeightMatrix down) {
     }
 
     final ModelConfig config;
@@ -24,23 +40,89 @@ final class CpuModel {
     final WeightMatrix output;
     final Layer[] layers;
     final float[] ropeInverseFrequencies;
+    private final WeightMemory memory;
 
     CpuModel(ModelWeights weights) {
         this.config = weights.config();
-        this.tokenEmbedding = matrix(weights.tokenEmbedding());
-        this.outputNorm = weights.outputNorm().toFloatArray();
-        this.output = weights.outputTied() ? tokenEmbedding : matrix(weights.output());
-        this.layers = new Layer[config.numLayers()];
-        for (int l = 0; l < layers.length; l++) {
-            LayerWeights w = weights.layer(l);
-            layers[l] = new Layer(w.attnNorm().toFloatArray(), matrix(w.wq()), matrix(w.wk()), matrix(w.wv()),
-                    matrix(w.wo()), vector(w.bq()), vector(w.bk()), vector(w.bv()), w.ffnNorm().toFloatArray(),
-                    matrix(w.ffnGate()), matrix(w.ffnUp()), matrix(w.ffnDown()));
+        this.memory = new WeightMemory(copiedBytes(weights));
+        try {
+            this.tokenEmbedding = copy(mapped(weights.tokenEmbedding()));
+            this.outputNorm = weights.outputNorm().toFloatArray();
+            this.output = weights.outputTied() ? tokenEmbedding : copy(mapped(weights.output()));
+            this.layers = new Layer[config.numLayers()];
+            for (int l = 0; l < layers.length; l++) {
+                LayerWeights w = weights.layer(l);
+                WeightMatrix[] qkv = copyStacked(mapped(w.wq()), mapped(w.wk()), mapped(w.wv()));
+                WeightMatrix wo = copy(mapped(w.wo()));
+                WeightMatrix[] gateUp = copyStacked(mapped(w.ffnGate()), mapped(w.ffnUp()));
+                layers[l] = new Layer(w.attnNorm().toFloatArray(), qkv[0], qkv[1], qkv[2], qkv[3], wo,
+                        vector(w.bq()), vector(w.bk()), vector(w.bv()), w.ffnNorm().toFloatArray(), gateUp[0],
+                        gateUp[1], gateUp[2], copy(mapped(w.ffnDown())));
+            }
+            this.ropeInverseFrequencies = weights.ropeInverseFrequencies();
+        } catch (RuntimeException | Error e) {
+            memory.close();
+            throw e;
         }
-        this.ropeInverseFrequencies = weights.ropeInverseFrequencies();
     }
 
-    private static WeightMatrix matrix(ModelTensor t) {
+    /** Whether the weights sit in transparent huge pages (see {@link WeightMemory}). */
+    boolean hugePages() {
+        return memory.hugePages();
+    }
+
+    /** Frees the weight copies. The model must not be used afterwards. */
+    @Override
+    public void close() {
+        memory.close();
+    }
+
+    private static long copiedBytes(ModelWeights weights) {
+        java.util.List<Long> sizes = new java.util.ArrayList<>();
+        sizes.add(weights.tokenEmbedding().data().byteSize());
+        if (!weights.outputTied()) {
+            sizes.add(weights.output().data().byteSize());
+        }
+        for (int l = 0; l < weights.config().numLayers(); l++) {
+            LayerWeights w = weights.layer(l);
+            for (ModelTensor t : new ModelTensor[] {w.wq(), w.wk(), w.wv(), w.wo(), w.ffnGate(), w.ffnUp(), w.ffnDown()}) {
+                sizes.add(t.data().byteSize());
+            }
+        }
+        return WeightMemory.bytesFor(sizes.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    private WeightMatrix copy(WeightMatrix m) {
+        MemorySegment dst = memory.take(m.byteSize());
+        MemorySegment.copy(m.data(), 0, dst, 0, m.byteSize());
+        return new WeightMatrix(m.type(), dst, m.rows(), m.cols());
+    }
+
+    /**
+     * Copies the parts one after another; returns the parts' copies followed by the joined matrix over
+     * all of them, or {@code null} in its place when their types or widths differ.
+     */
+    private WeightMatrix[] copyStacked(WeightMatrix... parts) {
+        WeightMatrix[] out = new WeightMatrix[parts.length + 1];
+        boolean joinable = true;
+        int rows = 0;
+        for (WeightMatrix part : parts) {
+            // Copies are 64-byte aligned: parts sit back to back only when their sizes are multiples of 64.
+            joinable &= part.type() == parts[0].type() && part.cols() == parts[0].cols()
+                    && part.byteSize() % 64 == 0;
+            rows = Math.addExact(rows, part.rows());
+        }
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = copy(parts[i]);
+        }
+        if (joinable) {
+            MemorySegment whole = memory.span(out[0].data(), out[parts.length - 1].data());
+            out[parts.length] = new WeightMatrix(parts[0].type(), whole, rows, parts[0].cols());
+        }
+        return out;
+    }
+
+    private static WeightMatrix mapped(ModelTensor t) {
         return new WeightMatrix(t.type(), t.data(), Math.toIntExact(t.dim(1)), Math.toIntExact(t.dim(0)));
     }
 

@@ -72,7 +72,15 @@ final class ForwardPass {
         this.ops = kernels.ops();
         this.attention = kernels.attention();
         this.pool = pool;
-        this.s = new ForwardScratch(config, pool.numThreads());
+        boolean anyJoinedQkv = false;
+        boolean anyJoinedGateUp = false;
+        boolean anySplitGateUp = false;
+        for (CpuModel.Layer layerWeights : model.layers) {
+            anyJoinedQkv |= layerWeights.qkv() != null;
+            anyJoinedGateUp |= layerWeights.gateUp() != null;
+            anySplitGateUp |= layerWeights.gateUp() == null;
+        }
+        this.s = new ForwardScratch(config, pool.numThreads(), anyJoinedQkv, anyJoinedGateUp, anySplitGateUp);
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
     }
 
@@ -117,18 +125,29 @@ final class ForwardPass {
         this.numRows = n;
         this.rowChunks = n < MIN_PARALLEL_ROWS ? 1 : Math.min(n, ROW_CHUNKS_PER_THREAD * pool.numThreads());
         pool.parallelFor(rowChunks, attentionInputTask);
-        matMul.apply(w.wq(), s.xb, 0, n, s.q, 0);
-        matMul.apply(w.wk(), s.xb, 0, n, s.k, 0);
-        matMul.apply(w.wv(), s.xb, 0, n, s.v, 0);
+        if (w.qkv() != null) {
+            matMul.apply(w.qkv(), s.xb, 0, n, s.qkv, 0);
+        } else {
+            matMul.apply(w.wq(), s.xb, 0, n, s.q, 0);
+            matMul.apply(w.wk(), s.xb, 0, n, s.k, 0);
+            matMul.apply(w.wv(), s.xb, 0, n, s.v, 0);
+        }
         pool.parallelFor(rowChunks, positionTask);
         headsPerTask = headsPerTask(n);
         pool.parallelFor(n * (config.numHeads() / headsPerTask), attentionTask);
         matMul.apply(w.wo(), s.att, 0, n, s.proj, 0);
         pool.parallelFor(rowChunks, ffnInputTask);
-        matMul.apply(w.gate(), s.xb, 0, n, s.gate, 0);
-        matMul.apply(w.up(), s.xb, 0, n, s.up, 0);
-        pool.parallelFor(rowChunks, activationTask);
-        matMul.apply(w.down(), s.gate, 0, n, s.proj, 0);
+        if (w.gateUp() != null) {
+            int ffn2 = 2 * config.feedForwardLength();
+            matMul.apply(w.gateUp(), s.xb, 0, n, s.gateUp, 0);
+            pool.parallelFor(rowChunks, activationTask);
+            matMul.apply(w.down(), s.gateUp, 0, ffn2, n, s.proj, 0, config.embeddingLength());
+        } else {
+            matMul.apply(w.gate(), s.xb, 0, n, s.gate, 0);
+            matMul.apply(w.up(), s.xb, 0, n, s.up, 0);
+            pool.parallelFor(rowChunks, activationTask);
+            matMul.apply(w.down(), s.gate, 0, n, s.proj, 0);
+        }
         pool.parallelFor(rowChunks, residualTask);
     }
 
@@ -145,12 +164,21 @@ final class ForwardPass {
         }
     }
 
-    /** Q/K/V biases, RoPE on queries and keys, and the keys and values into their KV slots. */
+    /**
+     * Q/K/V split out of the joined product (when there is one), biases, RoPE on queries and keys,
+     * and the keys and values into their KV slots.
+     */
     private void positionRows(int chunk, int worker) {
         int qDim = config.queryDim();
         int kvDim = config.kvDim();
         int ropeDim = config.ropeDim();
+        int qkvDim = qDim + 2 * kvDim;
         for (int t = chunkStart(chunk), end = chunkStart(chunk + 1); t < end; t++) {
+            if (weights.qkv() != null) {
+                System.arraycopy(s.qkv, t * qkvDim, s.q, t * qDim, qDim);
+                System.arraycopy(s.qkv, t * qkvDim + qDim, s.k, t * kvDim, kvDim);
+                System.arraycopy(s.qkv, t * qkvDim + qDim + kvDim, s.v, t * kvDim, kvDim);
+            }
             if (weights.bq() != null) {
                 ops.add(s.q, t * qDim, weights.bq(), 0, qDim);
                 ops.add(s.k, t * kvDim, weights.bk(), 0, kvDim);
@@ -175,12 +203,17 @@ final class ForwardPass {
 
     /**
      * {@code gate = silu(gate) * up}, one call per row so that every row splits into vector body and
-     * scalar tail the same way whatever its place in the batch.
+     * scalar tail the same way whatever its place in the batch. With the joined product a row is
+     * {@code [gate | up]} and the result overwrites its gate half.
      */
     private void activationRows(int chunk, int worker) {
         int ffn = config.feedForwardLength();
         for (int t = chunkStart(chunk), end = chunkStart(chunk + 1); t < end; t++) {
-            ops.siluMul(s.gate, t * ffn, s.up, t * ffn, ffn);
+            if (weights.gateUp() != null) {
+                ops.siluMul(s.gateUp, 2 * t * ffn, s.gateUp, 2 * t * ffn + ffn, ffn);
+            } else {
+                ops.siluMul(s.gate, t * ffn, s.up, t * ffn, ffn);
+            }
         }
     }
 

@@ -30,6 +30,10 @@ final class ForwardScratch {
     float[] att = new float[0];
     float[] gate = new float[0];
     float[] up = new float[0];
+    /** Output of the joined Q/K/V matrix, {@code tokens x (queryDim + 2 kvDim)}, when the model has one. */
+    float[] qkv = new float[0];
+    /** Output of the joined gate/up matrix, {@code tokens x 2 ffn} (gate half, then up half), when the model has one. */
+    float[] gateUp = new float[0];
     /** Expanded RoPE tables, {@code tokens x ropeDim} each. */
     float[] ropeCos = new float[0];
     float[] ropeSin = new float[0];
@@ -43,9 +47,21 @@ final class ForwardScratch {
     /** Attention scores per worker thread: one row per query head of a KV group. */
     float[][] scores;
 
-    ForwardScratch(ModelConfig config, int numWorkers) {
+    private final boolean joinedQkv;
+    private final boolean joinedGateUp;
+    private final boolean splitGateUp;
+
+    /**
+     * @param joinedQkv some layer multiplies Q, K and V as one matrix ({@link #qkv} is sized)
+     * @param joinedGateUp some layer multiplies gate and up as one matrix ({@link #gateUp} is sized)
+     * @param splitGateUp some layer multiplies gate and up apart ({@link #gate} and {@link #up} are sized)
+     */
+    ForwardScratch(ModelConfig config, int numWorkers, boolean joinedQkv, boolean joinedGateUp, boolean splitGateUp) {
         this.config = config;
         this.numWorkers = numWorkers;
+        this.joinedQkv = joinedQkv;
+        this.joinedGateUp = joinedGateUp;
+        this.splitGateUp = splitGateUp;
         this.pairCos = new float[config.ropeDim() / 2];
         this.pairSin = new float[config.ropeDim() / 2];
         this.scores = new float[numWorkers][0];
@@ -62,8 +78,16 @@ final class ForwardScratch {
             k = new float[rows(n, config.kvDim(), "key")];
             v = new float[rows(n, config.kvDim(), "value")];
             att = new float[rows(n, config.queryDim(), "attention output")];
-            gate = new float[rows(n, config.feedForwardLength(), "FFN gate")];
-            up = new float[rows(n, config.feedForwardLength(), "FFN up")];
+            if (joinedQkv) {
+                qkv = new float[rows(n, config.queryDim() + 2 * config.kvDim(), "joined Q/K/V")];
+            }
+            if (joinedGateUp) {
+                gateUp = new float[rows(n, 2 * config.feedForwardLength(), "joined FFN gate/up")];
+            }
+            if (splitGateUp) {
+                gate = new float[rows(n, config.feedForwardLength(), "FFN gate")];
+                up = new float[rows(n, config.feedForwardLength(), "FFN up")];
+            }
             ropeCos = new float[rows(n, config.ropeDim(), "RoPE")];
             ropeSin = new float[rows(n, config.ropeDim(), "RoPE")];
             rowSeq = new int[n];

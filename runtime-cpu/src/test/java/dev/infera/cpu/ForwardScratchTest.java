@@ -16,16 +16,28 @@ class ForwardScratchTest {
 
     @Test
     void growsRowsToPowersOfTwo() {
-        ForwardScratch s = new ForwardScratch(WIDE, 1);
+        ForwardScratch s = new ForwardScratch(WIDE, 1, true, true, true);
         s.ensure(3, 1, 5);
         assertThat(s.tokenCapacity).isEqualTo(4);
         assertThat(s.x).hasSize(4 * 4096);
         assertThat(s.gate).hasSize(4 * 14336);
+        assertThat(s.gateUp).hasSize(4 * 2 * 14336);
+        assertThat(s.qkv).hasSize(4 * (4096 + 2 * 1024));
+    }
+
+    @Test
+    void buffersOfLayoutsNoLayerUsesStayEmpty() {
+        ForwardScratch s = new ForwardScratch(WIDE, 1, false, true, false);
+        s.ensure(2, 1, 5);
+        assertThat(s.qkv).isEmpty();
+        assertThat(s.gate).isEmpty();
+        assertThat(s.up).isEmpty();
+        assertThat(s.gateUp).hasSize(2 * 2 * 14336);
     }
 
     @Test
     void aStepTooLargeForJavaArraysFailsClearlyInsteadOfWrapping() {
-        ForwardScratch s = new ForwardScratch(WIDE, 1);
+        ForwardScratch s = new ForwardScratch(WIDE, 1, true, true, true);
         // 2^20 rows x 4096 = 2^32 floats: an int product wraps to 0 and would allocate empty buffers.
         assertThatThrownBy(() -> s.ensure(1 << 20, 1, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1048576 x 4096 = 4294967296 floats")
