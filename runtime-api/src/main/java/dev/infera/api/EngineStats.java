@@ -20,9 +20,17 @@ package dev.infera.api;
  * @param promptTokensPerSecond    computed prompt tokens per second of engine uptime
  * @param generatedTokensPerSecond generated tokens per second of engine uptime
  * @param kvCacheBytes             bytes of the KV cache ({@code kvBlocksTotal} blocks)
+ * @param kvBlocksPeak             the most KV blocks in use at once since the engine started, counted while
+ *                                 each step runs (before its finished requests free theirs)
+ * @param decodeSteps              steps that computed no prompt tokens: every request in them decoded one token
+ * @param decodeStepTokens         tokens generated in those steps
+ * @param decodeStepSeconds        time spent in those steps, from planning to the last token sampled;
+ *                                 {@code decodeStepTokens / decodeStepSeconds} is the aggregate decode speed
+ *                                 without prefill work mixed in
  */
 public record EngineStats(int runningRequests, int waitingRequests, int kvBlocksUsed, int kvBlocksTotal,
         long prefixCacheQueryTokens, long prefixCacheHitTokens, long preemptions, long steps, long promptTokens,
         long generatedTokens, long finishedRequests, double promptTokensPerSecond,
-        double generatedTokensPerSecond, long kvCacheBytes) {
+        double generatedTokensPerSecond, long kvCacheBytes, int kvBlocksPeak, long decodeSteps,
+        long decodeStepTokens, double decodeStepSeconds) {
 }

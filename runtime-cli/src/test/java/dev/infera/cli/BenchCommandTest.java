@@ -40,6 +40,11 @@ class BenchCommandTest {
                 .containsEntry("total_output_tokens", 32L).containsEntry("bandwidth_gbs", 10.0);
         assertThat((Long) run.get("steps")).isGreaterThanOrEqualTo(8);
         assertThat((Double) run.get("output_throughput")).isPositive();
+        // All four requests run at once: after their prompts, 7 steps decode all of them together.
+        assertThat((Long) run.get("decode_steps")).isGreaterThanOrEqualTo(7);
+        assertThat((Double) run.get("decode_throughput")).isPositive();
+        // Each request holds 2 blocks of 16 for its 24 tokens while it runs.
+        assertThat((Long) run.get("peak_kv_blocks_used")).isEqualTo(8);
         assertThat(Files.readString(html)).startsWith("<!DOCTYPE html>").contains("<svg");
     }
 

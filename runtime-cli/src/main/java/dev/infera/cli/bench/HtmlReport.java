@@ -53,6 +53,7 @@ public final class HtmlReport {
         String x = plan.sweep().parameter().equals(Sweep.CONCURRENCY) ? "max concurrency" : "request rate (req/s)";
         sb.append(SvgChart.line("Throughput", x, levels, "tokens/s", List.of(
                 series("output tok/s", runs, RunMetrics::outputThroughput),
+                series("decode tok/s", runs, RunMetrics::decodeThroughput),
                 series("total tok/s", runs, RunMetrics::totalThroughput))));
         sb.append(SvgChart.line("Time to first token", x, levels, "ms", List.of(
                 series("p50", runs, r -> r.ttft().p50()), series("p90", runs, r -> r.ttft().p90()),
@@ -82,7 +83,7 @@ public final class HtmlReport {
 
     private static void table(StringBuilder sb, BenchPlan plan, List<RunMetrics> runs) {
         List<String> head = new ArrayList<>(List.of("run", "requests", "failed", "duration s", "req/s", "out tok/s",
-                "total tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "ITL p99", "E2E p50", "E2E p99",
+                "decode tok/s", "total tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "ITL p99", "E2E p50", "E2E p99",
                 "prefix hits", "preempt", "peak KV", "roofline"));
         if (plan.slo().isSet()) {
             head.add("goodput req/s");
@@ -94,7 +95,8 @@ public final class HtmlReport {
             List<String> cells = new ArrayList<>(List.of(r.label().isEmpty() ? "run" : r.label(),
                     Integer.toString(r.numRequests()), Integer.toString(r.failed()), TextReport.fmt(r.durationSeconds(), 2),
                     TextReport.fmt(r.requestThroughput(), 2), TextReport.fmt(r.outputThroughput(), 1),
-                    TextReport.fmt(r.totalThroughput(), 1), TextReport.fmt(r.ttft().p50(), 1),
+                    TextReport.fmt(r.decodeThroughput(), 1), TextReport.fmt(r.totalThroughput(), 1),
+                    TextReport.fmt(r.ttft().p50(), 1),
                     TextReport.fmt(r.ttft().p99(), 1), TextReport.fmt(r.tpot().p50(), 2),
                     TextReport.fmt(r.tpot().p99(), 2), TextReport.fmt(r.itl().p99(), 2),
                     TextReport.fmt(r.e2e().p50(), 0), TextReport.fmt(r.e2e().p99(), 0),

@@ -20,6 +20,10 @@ import java.util.Map;
  * @param goodput          requests per second that met every objective of the SLO, NaN without one
  * @param prefixHitRate    prompt tokens served from the prefix cache / prompt tokens looked up
  * @param peakKvFraction   the most KV blocks in use at once / all blocks
+ * @param decodeSteps      steps in the run that computed no prompt tokens (every request in them decoded)
+ * @param decodeThroughput tokens generated in those steps / their time: the aggregate decode speed without
+ *                         prefill mixed in (what batched-decode benchmarks report as generation speed);
+ *                         NaN when the run had no such step
  * @param rooflineFraction weight read rate / bandwidth, NaN when the bandwidth is unknown
  * @param requests         every request's own measurements, in workload order
  */
@@ -28,7 +32,7 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         double requestThroughput, double outputThroughput, double totalThroughput, Slo slo, int goodRequests,
         double goodput, LatencyStats ttft, LatencyStats tpot, LatencyStats itl, LatencyStats e2e,
         long prefixQueryTokens, long prefixHitTokens, double prefixHitRate, long preemptions, long steps,
-        double meanStepMs, int peakKvBlocksUsed, int kvBlocksTotal, double peakKvFraction, long weightBytesPerStep,
+        double meanStepMs, long decodeSteps, double decodeThroughput, int peakKvBlocksUsed, int kvBlocksTotal, double peakKvFraction, long weightBytesPerStep,
         double weightReadGbs, double bandwidthGbs, double rooflineFraction, List<RequestOutcome> requests) {
 
     public RunMetrics {
@@ -61,6 +65,10 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         long steps = b.steps() - a.steps();
         double weightGbs = steps * (double) weightBytesPerStep / seconds / 1e9;
         int kvTotal = b.kvBlocksTotal();
+        long decodeSteps = b.decodeSteps() - a.decodeSteps();
+        double decodeSeconds = b.decodeStepSeconds() - a.decodeStepSeconds();
+        double decodeRate = decodeSteps == 0 || decodeSeconds <= 0 ? Double.NaN
+                : (b.decodeStepTokens() - a.decodeStepTokens()) / decodeSeconds;
         return new RunMetrics(label, mode, m.outcomes().size(), ok.size(), m.outcomes().size() - ok.size(),
                 firstError, seconds, input, cached, output, ok.size() / seconds, output / seconds,
                 (input + output) / seconds, slo, good, slo.isSet() ? good / seconds : Double.NaN,
@@ -68,7 +76,7 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
                 LatencyStats.of(ok.stream().flatMapToDouble(o -> Arrays.stream(o.itlMs())).toArray()),
                 LatencyStats.of(values(ok, RequestOutcome::e2eMs)), query, hits,
                 query == 0 ? Double.NaN : (double) hits / query, b.preemptions() - a.preemptions(), steps,
-                steps == 0 ? Double.NaN : seconds * 1e3 / steps, m.peakKvBlocksUsed(), kvTotal,
+                steps == 0 ? Double.NaN : seconds * 1e3 / steps, decodeSteps, decodeRate, m.peakKvBlocksUsed(), kvTotal,
                 kvTotal == 0 ? Double.NaN : (double) m.peakKvBlocksUsed() / kvTotal, weightBytesPerStep, weightGbs,
                 bandwidthGbs, bandwidthGbs > 0 ? weightGbs / bandwidthGbs : Double.NaN, m.outcomes());
     }
@@ -106,6 +114,8 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         m.put("preemptions", preemptions);
         m.put("steps", steps);
         m.put("mean_step_ms", LatencyStats.finiteOrNull(meanStepMs));
+        m.put("decode_steps", decodeSteps);
+        m.put("decode_throughput", LatencyStats.finiteOrNull(decodeThroughput));
         m.put("peak_kv_blocks_used", peakKvBlocksUsed);
         m.put("kv_blocks_total", kvBlocksTotal);
         m.put("peak_kv_usage", LatencyStats.finiteOrNull(peakKvFraction));

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class StatsSampler implements AutoCloseable {
 
-    static final long SAMPLE_MILLIS = 5;
+    static final long SAMPLE_MILLIS = 50;
     static final long REDRAW_MILLIS = 250;
 
     private final InferenceEngine engine;
@@ -45,6 +45,7 @@ final class StatsSampler implements AutoCloseable {
 
     /** The most KV blocks in use at any sample so far. */
     int peakKvBlocksUsed() {
+        sample();
         return peakKvBlocksUsed;
     }
 
@@ -65,10 +66,16 @@ final class StatsSampler implements AutoCloseable {
         }
     }
 
-    private EngineStats sample() {
+    /**
+     * Takes a sample. The engine keeps its own high-water mark of KV blocks, counted inside steps; when
+     * it rose since sampling began, the new mark was reached during this run and is its peak exactly.
+     * Otherwise the run's peak is the most seen in samples.
+     */
+    private synchronized EngineStats sample() {
         EngineStats s = engine.stats();
-        if (s.kvBlocksUsed() > peakKvBlocksUsed) {
-            peakKvBlocksUsed = s.kvBlocksUsed();
+        int seen = s.kvBlocksPeak() > start.kvBlocksPeak() ? s.kvBlocksPeak() : s.kvBlocksUsed();
+        if (seen > peakKvBlocksUsed) {
+            peakKvBlocksUsed = seen;
         }
         return s;
     }

@@ -32,6 +32,8 @@ public final class TextReport {
         line(out, "Total generated tokens:", Long.toString(r.outputTokens()));
         line(out, "Request throughput (req/s):", fmt(r.requestThroughput(), 2));
         line(out, "Output token throughput (tok/s):", fmt(r.outputThroughput(), 1));
+        line(out, "Decode throughput (tok/s):", fmt(r.decodeThroughput(), 1) + " (" + r.decodeSteps()
+                + " decode-only steps)");
         line(out, "Total token throughput (tok/s):", fmt(r.totalThroughput(), 1));
         if (r.slo().isSet()) {
             line(out, "Goodput (req/s) [" + r.slo() + "]:", fmt(r.goodput(), 2) + " (" + r.goodRequests() + " of "
@@ -57,13 +59,14 @@ public final class TextReport {
 
     /** One table, a row per sweep level. */
     public static void printSweepTable(PrintStream out, BenchPlan plan, List<RunMetrics> runs) {
-        String[] head = {plan.sweep().parameter(), "prompts", "req/s", "out tok/s", "total tok/s", "TTFT p50",
+        String[] head = {plan.sweep().parameter(), "prompts", "req/s", "out tok/s", "decode tok/s", "total tok/s", "TTFT p50",
             "TTFT p99", "TPOT p50", "TPOT p99", "ITL p99", "E2E p50", "peak KV", "preempt", "roofline"};
         String[][] rows = new String[runs.size()][];
         for (int i = 0; i < runs.size(); i++) {
             RunMetrics r = runs.get(i);
             rows[i] = new String[] {Sweep.format(plan.sweep().values().get(i)), Integer.toString(r.numRequests()),
-                fmt(r.requestThroughput(), 2), fmt(r.outputThroughput(), 1), fmt(r.totalThroughput(), 1),
+                fmt(r.requestThroughput(), 2), fmt(r.outputThroughput(), 1), fmt(r.decodeThroughput(), 1),
+                fmt(r.totalThroughput(), 1),
                 fmt(r.ttft().p50(), 1), fmt(r.ttft().p99(), 1), fmt(r.tpot().p50(), 2), fmt(r.tpot().p99(), 2),
                 fmt(r.itl().p99(), 2), fmt(r.e2e().p50(), 0), percent(r.peakKvFraction()),
                 Long.toString(r.preemptions()), percent(r.rooflineFraction())};

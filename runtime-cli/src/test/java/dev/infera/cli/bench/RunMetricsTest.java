@@ -10,7 +10,13 @@ import org.junit.jupiter.api.Test;
 class RunMetricsTest {
 
     private static EngineStats stats(long query, long hits, long preemptions, long steps, int kvTotal) {
-        return new EngineStats(0, 0, 0, kvTotal, query, hits, preemptions, steps, 0, 0, 0, 0, 0, 0);
+        return decodeStats(query, hits, preemptions, steps, kvTotal, 0, 0, 0);
+    }
+
+    private static EngineStats decodeStats(long query, long hits, long preemptions, long steps, int kvTotal,
+            long decodeSteps, long decodeTokens, double decodeSeconds) {
+        return new EngineStats(0, 0, 0, kvTotal, query, hits, preemptions, steps, 0, 0, 0, 0, 0, 0, 0, decodeSteps,
+                decodeTokens, decodeSeconds);
     }
 
     @Test
@@ -21,7 +27,7 @@ class RunMetricsTest {
                 new RequestOutcome(2, 50, 0, 30, 1, 90, 12, new double[] {12}, 400, null),
                 RequestOutcome.failed(3, 70, "RequestTooLargeException: too big"));
         LoadDriver.Measurement m = new LoadDriver.Measurement(outcomes, 2_000_000_000L,
-                stats(1000, 100, 1, 50, 400), stats(1250, 164, 3, 150, 400), 100);
+                decodeStats(1000, 100, 1, 50, 400, 7, 70, 3.0), decodeStats(1250, 164, 3, 150, 400, 87, 3270, 4.0), 100);
         RunMetrics r = RunMetrics.compute("concurrency=4", LoadMode.OFFLINE.withMaxConcurrency(4), m,
                 Slo.parse("ttft=100,tpot=10"), 1_000_000_000L, 100);
         assertThat(r.completed()).isEqualTo(3);
@@ -46,6 +52,9 @@ class RunMetricsTest {
         assertThat(r.preemptions()).isEqualTo(2);
         assertThat(r.steps()).isEqualTo(100);
         assertThat(r.meanStepMs()).isEqualTo(20);
+        // 80 decode-only steps generated 3200 tokens in 1 s.
+        assertThat(r.decodeSteps()).isEqualTo(80);
+        assertThat(r.decodeThroughput()).isEqualTo(3200);
         assertThat(r.peakKvFraction()).isEqualTo(0.25);
         // 100 steps x 1 GB in 2 s = 50 GB/s of a 100 GB/s machine.
         assertThat(r.weightReadGbs()).isEqualTo(50);
@@ -61,8 +70,10 @@ class RunMetricsTest {
         assertThat(r.goodput()).isNaN();
         assertThat(r.prefixHitRate()).isNaN();
         assertThat(r.rooflineFraction()).isNaN();
+        assertThat(r.decodeThroughput()).isNaN();
         assertThat(r.tpot().count()).isZero();
         assertThat(r.toJson()).containsEntry("goodput", null).containsEntry("roofline_fraction", null)
+                .containsEntry("decode_throughput", null)
                 .containsEntry("good_requests", null);
     }
 }

@@ -15,6 +15,7 @@ final class EngineCounters {
     private volatile int running;
     private volatile int waiting;
     private volatile int kvBlocksUsed;
+    private volatile int kvBlocksPeak;
     private volatile int kvBlocksTotal;
     private volatile long prefixQueryTokens;
     private volatile long prefixHitTokens;
@@ -24,16 +25,33 @@ final class EngineCounters {
     private volatile long generatedTokens;
     private volatile long finishedRequests;
     private volatile long kvCacheBytes;
+    private volatile long decodeSteps;
+    private volatile long decodeStepTokens;
+    private volatile long decodeStepNanos;
 
     /** Records the size of the allocated KV cache. */
     void setKvCacheBytes(long bytes) {
         kvCacheBytes = bytes;
     }
 
+    /** Records the KV blocks a planned step holds while it runs (its requests may free them before {@link #publish}). */
+    void observeKvBlocksInUse(int blocks) {
+        if (blocks > kvBlocksPeak) {
+            kvBlocksPeak = blocks;
+        }
+    }
+
     void addStep(int promptTokensInStep, int generatedTokensInStep) {
         steps = steps + 1;
         promptTokens = promptTokens + promptTokensInStep;
         generatedTokens = generatedTokens + generatedTokensInStep;
+    }
+
+    /** A step that only decoded (no prompt tokens): its sampled tokens and its time from planning to sampling. */
+    void addDecodeStep(int tokens, long nanos) {
+        decodeSteps = decodeSteps + 1;
+        decodeStepTokens = decodeStepTokens + tokens;
+        decodeStepNanos = decodeStepNanos + nanos;
     }
 
     void addFinished() {
@@ -45,6 +63,7 @@ final class EngineCounters {
         running = scheduler.numRunning();
         waiting = scheduler.numWaiting();
         kvBlocksUsed = kv.numUsedBlocks();
+        observeKvBlocksInUse(kvBlocksUsed);
         kvBlocksTotal = kv.numBlocks();
         prefixQueryTokens = kv.prefixQueryTokens();
         prefixHitTokens = kv.prefixHitTokens();
@@ -58,6 +77,7 @@ final class EngineCounters {
         long generated = generatedTokens;
         return new EngineStats(running, waiting + inboxSize, kvBlocksUsed, kvBlocksTotal, prefixQueryTokens,
                 prefixHitTokens, preemptions, steps, prompt, generated, finishedRequests, prompt / seconds,
-                generated / seconds, kvCacheBytes);
+                generated / seconds, kvCacheBytes, kvBlocksPeak, decodeSteps, decodeStepTokens,
+                decodeStepNanos / 1e9);
     }
 }

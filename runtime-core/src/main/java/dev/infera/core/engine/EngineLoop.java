@@ -179,6 +179,7 @@ final class EngineLoop implements Runnable {
     }
 
     private void step() {
+        long stepStart = System.nanoTime();
         StepPlan plan = scheduler.schedule();
         if (plan.isEmpty()) {
             throw new IllegalStateException("the scheduler planned an empty step with " + scheduler.numRunning()
@@ -188,6 +189,7 @@ final class EngineLoop implements Runnable {
             log.debug("preempted {} request(s) for lack of KV blocks ({} of {} used)", plan.preempted().size(),
                     scheduler.kv().numUsedBlocks(), scheduler.kv().numBlocks());
         }
+        counters.observeKvBlocksInUse(scheduler.kv().numUsedBlocks());
         long start = System.nanoTime();
         int promptTokens = 0;
         int generated = 0;
@@ -233,6 +235,9 @@ final class EngineLoop implements Runnable {
             if (finish != null) {
                 end(r, finish, now);
             }
+        }
+        if (promptTokens == 0) {
+            counters.addDecodeStep(generated, System.nanoTime() - stepStart);
         }
     }
 

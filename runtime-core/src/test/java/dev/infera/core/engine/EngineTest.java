@@ -107,6 +107,21 @@ class EngineTest {
     }
 
     @Test
+    void kvPeakCountsBlocksHeldInsideAStepEvenWhenTheRequestEndsInIt() throws Exception {
+        TestEngines.Settings s = new TestEngines.Settings();
+        s.maxBatchTokens = 64;
+        s.numBlocks = 100;
+        try (InferaEngine engine = TestEngines.start(new FakeBackend(V), s)) {
+            assertThat(engine.stats().kvBlocksPeak()).isZero();
+            // One step: a 40-token prompt (10 blocks of 4) prefilled and its only token sampled, then freed.
+            engine.generate(greedy(prompt(40, 3), 1)).get(10, TimeUnit.SECONDS);
+            assertDrained(engine);
+            assertThat(engine.stats().kvBlocksUsed()).isZero();
+            assertThat(engine.stats().kvBlocksPeak()).isEqualTo(10);
+        }
+    }
+
+    @Test
     void stopStringEndsTheTextBeforeItAndChunksStillConcatenate() throws Exception {
         try (InferaEngine engine = TestEngines.start(new FakeBackend(V), new TestEngines.Settings())) {
             int[] p = prompt(9, 3);
