@@ -6,6 +6,7 @@ import dev.infera.core.synth.SynthModel;
 import dev.infera.core.synth.SynthPreset;
 import dev.infera.core.synth.SynthVocabulary;
 import dev.infera.core.synth.SynthWriter;
+import dev.infera.core.tokenizer.SyntheticBpeVocabulary;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,8 @@ final class SynthCommand implements Command {
                 Option.value("--tokenizer", "FILE", "copy the tokenizer of a GGUF file, tokenizer.json, vocab.json+merges.txt "
                         + "folder or tiktoken file (default: a built-in byte-level BPE of the preset's size)"),
                 Option.value("--layers", "N", "override the preset's layer count"),
+                Option.value("--vocab", "N", "override the preset's vocabulary size (rows of the embedding and output "
+                        + "matrices); a copied tokenizer with more tokens still wins"),
                 Option.value("--threads", "N", "worker threads (default: all cores)"));
     }
 
@@ -65,6 +68,14 @@ final class SynthCommand implements Command {
                 throw new CliException("option --layers must be at least 1, got " + layers);
             }
             preset = preset.withLayers(layers);
+        }
+        if (options.has("--vocab")) {
+            int vocab = options.intValue("--vocab", preset.vocabSize());
+            if (vocab < SyntheticBpeVocabulary.MIN_SIZE) {
+                throw new CliException("option --vocab must be at least " + SyntheticBpeVocabulary.MIN_SIZE
+                        + " (256 byte tokens and the special tokens), got " + vocab);
+            }
+            preset = preset.withVocabSize(vocab);
         }
         if (Files.isDirectory(target)) {
             throw new CliException("--out must name a file, but " + target + " is a directory");

@@ -55,6 +55,21 @@ class SynthCommandTest {
         }
     }
 
+    @Test
+    void vocabOverrideSizesTheEmbeddingAndTheBuiltInTokenizer(@TempDir Path dir) {
+        Path out = dir.resolve("v.gguf");
+        Result r = run("synth", "--preset", "tiny", "--dtype", "q8_0", "--out", out.toString(), "--layers", "1",
+                "--vocab", "300");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        try (GgufFile f = GgufFile.open(out)) {
+            assertThat(f.metadata().getStringArray("tokenizer.ggml.tokens")).hasSize(300);
+            assertThat(f.tensor("token_embd.weight").shape()[1]).isEqualTo(300);
+        }
+        Result tooSmall = run("synth", "--preset", "tiny", "--dtype", "q8_0", "--out", out.toString(), "--vocab", "12");
+        assertThat(tooSmall.exitCode()).isNotZero();
+        assertThat(tooSmall.err()).contains("--vocab must be at least");
+    }
+
     /** Qwen2's 151,646 tokens (151,643 + 3 special) are padded to the 151,936 embedding rows of Qwen2.5-0.5B, as converters do. */
     @Test
     void padsARealTokenizerToThePresetVocabulary(@TempDir Path dir) {
