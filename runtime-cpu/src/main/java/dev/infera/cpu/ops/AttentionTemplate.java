@@ -133,20 +133,20 @@ final class AttentionTemplate {
         MemorySegment kv = cache.memory();
         int blockSize = cache.blockSize();
         long rowBytes = (long) cache.headDim() * Float.BYTES;
+        FloatVector a0 = FloatVector.fromArray(F, out, oa + e0);
+        FloatVector a1 = FloatVector.fromArray(F, out, oa + e1);
+        FloatVector b0v = FloatVector.fromArray(F, out, ob + e0);
+        FloatVector b1v = FloatVector.fromArray(F, out, ob + e1);
+        FloatVector c0 = FloatVector.fromArray(F, out, oc + e0);
+        FloatVector c1 = FloatVector.fromArray(F, out, oc + e1);
+        FloatVector d0 = FloatVector.fromArray(F, out, od + e0);
+        FloatVector d1 = FloatVector.fromArray(F, out, od + e1);
         for (int b = b0; b < b1; b++) {
             int start = b * blockSize;
             int n = Math.min(blockSize, contextLen - start);
             long tile = cache.valueTile(layer, blockTable[b], kvHead);
             long col0 = tile + (long) e0 * Float.BYTES;
             long col1 = tile + (long) e1 * Float.BYTES;
-            FloatVector a0 = FloatVector.fromArray(F, out, oa + e0);
-            FloatVector a1 = FloatVector.fromArray(F, out, oa + e1);
-            FloatVector b0v = FloatVector.fromArray(F, out, ob + e0);
-            FloatVector b1v = FloatVector.fromArray(F, out, ob + e1);
-            FloatVector c0 = FloatVector.fromArray(F, out, oc + e0);
-            FloatVector c1 = FloatVector.fromArray(F, out, oc + e1);
-            FloatVector d0 = FloatVector.fromArray(F, out, od + e0);
-            FloatVector d1 = FloatVector.fromArray(F, out, od + e1);
             for (int o = 0; o < n; o++) {
                 long row = o * rowBytes;
                 FloatVector v0 = FloatVector.fromMemorySegment(F, kv, col0 + row, ORDER);
@@ -164,14 +164,14 @@ final class AttentionTemplate {
                 d0 = v0.fma(w, d0);
                 d1 = v1.fma(w, d1);
             }
-            a0.intoArray(out, oa + e0);
-            a1.intoArray(out, oa + e1);
-            b0v.intoArray(out, ob + e0);
-            b1v.intoArray(out, ob + e1);
-            c0.intoArray(out, oc + e0);
-            c1.intoArray(out, oc + e1);
-            d0.intoArray(out, od + e0);
-            d1.intoArray(out, od + e1);
         }
+        a0.intoArray(out, oa + e0);
+        a1.intoArray(out, oa + e1);
+        b0v.intoArray(out, ob + e0);
+        b1v.intoArray(out, ob + e1);
+        c0.intoArray(out, oc + e0);
+        c1.intoArray(out, oc + e1);
+        d0.intoArray(out, od + e0);
+        d1.intoArray(out, od + e1);
     }
 }
