@@ -198,8 +198,9 @@ final class ForwardPass {
 
     /**
      * Cuts each sequence's rows into tiles of at most {@link #ATTENTION_TILE_ROWS} consecutive rows
-     * (at the first layer of each step), picks the heads per task and grows the workers' scratch; returns the number of
-     * attention tasks. A tile's rows share every K/V tile the kernel reads; decode rows are tiles of one.
+     * (at the first layer of each step), picks the heads per task and grows the workers' scratch;
+     * returns the number of attention tasks. A tile's rows share every K/V tile the kernel reads;
+     * decode rows are tiles of one.
      */
     private int planAttention(int numTokens) {
         if (layer == 0) {
