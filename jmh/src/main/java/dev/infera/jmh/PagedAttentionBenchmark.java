@@ -27,11 +27,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One layer's decode attention for {@code sequences} sequences of {@code context} tokens each, through
- * the CPU backend's paged KV cache and its Vector API attention kernel, run on a worker pool with one
- * task per (sequence, KV head) — the query heads sharing that KV head together — as the forward pass
- * does. Each sequence's blocks are scattered over
- * the cache in a seeded random order, as they are after serving for a while.
+ * One layer's attention for {@code sequences} sequences of {@code context} tokens each, through the
+ * CPU backend's paged KV cache and its Vector API attention kernel, run on a worker pool as the
+ * forward pass does: one task per (tile of up to 16 query rows, KV head), the query heads sharing that
+ * KV head together. {@code rows = 1} is decode (each sequence's newest token attends to its whole
+ * context); {@code rows > 1} is a prefill chunk: each sequence's last {@code rows} positions attend
+ * causally. Each sequence's blocks are scattered over the cache in a seeded random order, as they are
+ * after serving for a while.
  *
  * <p>Besides calls per second JMH prints {@code kvBytes}: the K and V bytes one call reads at least
  * (every KV head's keys and values of every context position, once), as a rate; divide by 1e9 for
@@ -47,6 +49,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PagedAttentionBenchmark {
 
     private static final int BLOCK_SIZE = 16;
+    private static final int TILE_ROWS = 16;
 
     @Param({"128", "512", "1024", "4096"})
     public int context;
@@ -60,6 +63,9 @@ public class PagedAttentionBenchmark {
     @Param({"2"})
     public int threads;
 
+    @Param({"1"})
+    public int rows;
+
     private int numHeads;
     private int numKvHeads;
     private int headDim;
@@ -71,6 +77,7 @@ public class PagedAttentionBenchmark {
     private float[] q;
     private float[] out;
     private float[][] scores;
+    private int tilesPerSequence;
     private final WorkerPool.Task task = this::attendOne;
 
     /** The KV bytes rate JMH reports next to the primary score. */
@@ -103,13 +110,18 @@ public class PagedAttentionBenchmark {
             }
         }
         Random random = new Random(3);
-        q = new float[sequences * numHeads * headDim];
+        if (rows < 1 || rows > context) {
+            throw new IllegalArgumentException("rows must be in [1, context], got " + rows);
+        }
+        tilesPerSequence = (rows + TILE_ROWS - 1) / TILE_ROWS;
+        q = new float[sequences * rows * numHeads * headDim];
         for (int i = 0; i < q.length; i++) {
             q[i] = (float) random.nextGaussian();
         }
         out = new float[q.length];
         pool = new WorkerPool(threads);
-        scores = new float[threads][numHeads / numKvHeads * context];
+        scores = new float[threads][AttentionKernel.scratchFloats(Math.min(rows, TILE_ROWS), numHeads / numKvHeads,
+                context, BLOCK_SIZE)];
         attention = CpuKernels.simd(pool, headDim).attention();
     }
 
@@ -133,17 +145,21 @@ public class PagedAttentionBenchmark {
 
     @Benchmark
     public float attend(Work work) {
-        pool.parallelFor(sequences * numKvHeads, task);
+        pool.parallelFor(sequences * tilesPerSequence * numKvHeads, task);
         work.kvBytes += 2L * sequences * context * numKvHeads * headDim * Float.BYTES;
         return out[0];
     }
 
     private void attendOne(int t, int worker) {
-        int seq = t / numKvHeads;
         int kvHead = t % numKvHeads;
+        int tile = t / numKvHeads % tilesPerSequence;
+        int seq = t / numKvHeads / tilesPerSequence;
         int group = numHeads / numKvHeads;
-        int offset = (seq * numHeads + kvHead * group) * headDim;
-        attention.attend(q, offset, group, cache, 0, kvHead, blockTables[seq], context, scale, scores[worker], out,
-                offset);
+        int firstRow = tile * TILE_ROWS;
+        int tileRows = Math.min(TILE_ROWS, rows - firstRow);
+        int rowStride = numHeads * headDim;
+        int offset = (seq * rows + firstRow) * rowStride + kvHead * group * headDim;
+        attention.attend(q, offset, rowStride, tileRows, group, cache, 0, kvHead, blockTables[seq],
+                context - rows + firstRow + 1, scale, scores[worker], out, offset);
     }
 }

@@ -64,7 +64,7 @@ public final class CpuBackend implements ExecutionBackend {
         if (blockSize < 1) {
             throw new IllegalArgumentException("blockSize must be at least 1 token, got " + blockSize);
         }
-        return KvCacheLayout.bytesPerBlock(config, blockSize, Float.BYTES);
+        return PagedKvCache.bytesPerBlock(config.numLayers(), config.numKvHeads(), config.headDim(), blockSize);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.infera.cpu.kernels.SimdMatMul;
 import dev.infera.cpu.kernels.WorkerPool;
 import dev.infera.cpu.ops.AttentionKernel;
 import dev.infera.cpu.ops.ElementwiseOps;
+import dev.infera.cpu.ops.PagedKvCache;
 import dev.infera.cpu.ops.ScalarAttention;
 import dev.infera.cpu.ops.ScalarElementwiseOps;
 import dev.infera.cpu.ops.SimdKernels;
@@ -42,7 +43,8 @@ public record CpuKernels(MatMul matMul, ElementwiseOps ops, AttentionKernel atte
 
     static VectorSpecies<Float> attentionSpecies(VectorSpecies<Float> preferred, int headDim) {
         VectorSpecies<Float> s = preferred;
-        while (s.length() > headDim && s.vectorBitSize() > FloatVector.SPECIES_64.vectorBitSize()) {
+        while ((s.length() > headDim || s.length() > PagedKvCache.KEY_LANES)
+                && s.vectorBitSize() > FloatVector.SPECIES_64.vectorBitSize()) {
             s = VectorSpecies.of(float.class, VectorShape.forBitSize(s.vectorBitSize() / 2));
         }
         return s;

@@ -31,13 +31,16 @@ import dev.infera.cpu.ops.PagedKvCache;
  * into tasks. That is what keeps greedy output independent of batching.
  *
  * <p>Everything runs on the backend's worker pool: the row-wise stages in chunks of rows, attention as
- * tasks of one token and some query heads that share a KV head (head {@code h} reads KV head
- * {@code h / headsPerKvHead}), so each key and value tile is fetched once for all of them.
+ * tasks of a tile of consecutive rows of one sequence (one row when decoding) and some query heads
+ * that share a KV head (head {@code h} reads KV head {@code h / headsPerKvHead}), so each key and
+ * value tile is fetched once for all of them.
  */
 final class ForwardPass {
 
     /** Attention tasks per thread below which a task takes fewer heads than a whole KV group. */
     private static final int TASKS_PER_THREAD = 4;
+    /** Most query rows of one sequence in one attention task (a prefill chunk is cut into such tiles). */
+    private static final int ATTENTION_TILE_ROWS = 16;
     /** Row-wise stages run on the caller alone below this many rows (the hand-off would cost more). */
     private static final int MIN_PARALLEL_ROWS = 4;
     private static final int ROW_CHUNKS_PER_THREAD = 2;
@@ -64,6 +67,9 @@ final class ForwardPass {
     private int numRows;
     private int rowChunks;
     private int headsPerTask;
+    /** First row of each attention tile, then {@code numRows}: tile {@code t} is {@code [tileRow[t], tileRow[t+1])}. */
+    private int[] tileRow = new int[1];
+    private int numTiles;
 
     ForwardPass(CpuModel model, CpuKernels kernels, WorkerPool pool) {
         this.model = model;
@@ -87,7 +93,7 @@ final class ForwardPass {
     /** Runs the step and returns the logits buffer ({@code numSampleRows x vocabSize} from index 0). */
     float[] run(StepBatch batch, PagedKvCache cache) {
         int n = batch.numTokens();
-        s.ensure(n, batch.numSampleRows(), batch.maxSeqLen());
+        s.ensure(n, batch.numSampleRows());
         this.batch = batch;
         this.cache = cache;
         try {
@@ -133,8 +139,7 @@ final class ForwardPass {
             matMul.apply(w.wv(), s.xb, 0, n, s.v, 0);
         }
         pool.parallelFor(rowChunks, positionTask);
-        headsPerTask = headsPerTask(n);
-        pool.parallelFor(n * (config.numHeads() / headsPerTask), attentionTask);
+        pool.parallelFor(planAttention(n), attentionTask);
         matMul.apply(w.wo(), s.att, 0, n, s.proj, 0);
         pool.parallelFor(rowChunks, ffnInputTask);
         if (w.gateUp() != null) {
@@ -225,30 +230,63 @@ final class ForwardPass {
     }
 
     /**
+     * Cuts each sequence's rows into tiles of at most {@link #ATTENTION_TILE_ROWS} consecutive rows
+     * (at the first layer of each step), picks the heads per task and grows the workers' scratch;
+     * returns the number of attention tasks. A tile's rows share every K/V tile the kernel reads;
+     * decode rows are tiles of one.
+     */
+    private int planAttention(int numTokens) {
+        if (layer == 0) {
+            if (tileRow.length < numTokens + 1) {
+                tileRow = new int[numTokens + 1];
+            }
+            numTiles = 0;
+            int longestTile = 1;
+            for (int seq = 0; seq < batch.numSeqs(); seq++) {
+                int end = batch.queryStart(seq + 1);
+                for (int row = batch.queryStart(seq); row < end; row += ATTENTION_TILE_ROWS) {
+                    tileRow[numTiles++] = row;
+                    longestTile = Math.max(longestTile, Math.min(ATTENTION_TILE_ROWS, end - row));
+                }
+            }
+            tileRow[numTiles] = numTokens;
+            headsPerTask = headsPerTask(numTiles);
+            s.ensureScores(AttentionKernel.scratchFloats(longestTile, headsPerTask, batch.maxSeqLen(),
+                    cache.blockSize()));
+        }
+        return numTiles * (config.numHeads() / headsPerTask);
+    }
+
+    /**
      * How many query heads of a KV group one attention task takes: the whole group (each K/V tile
      * fetched once for all of them) unless that leaves fewer than {@link #TASKS_PER_THREAD} tasks per
      * thread, as in decoding one sequence; then the largest divisor of the group that gives enough.
      */
-    private int headsPerTask(int numTokens) {
+    private int headsPerTask(int tiles) {
         int group = config.headsPerKvHead();
         int wanted = TASKS_PER_THREAD * pool.numThreads();
         for (int per = group; per > 1; per--) {
-            if (group % per == 0 && (long) numTokens * config.numHeads() / per >= wanted) {
+            if (group % per == 0 && (long) tiles * config.numHeads() / per >= wanted) {
                 return per;
             }
         }
         return 1;
     }
 
-    /** Attention task {@code task = row * (numHeads / headsPerTask) + chunk}: consecutive heads of one KV head. */
+    /**
+     * Attention task {@code task}: one tile of rows and {@code headsPerTask} consecutive heads of one KV
+     * head. The last tiles (the longest contexts of a prefill chunk) are handed out first, so the
+     * costly tasks do not end up alone at the end of the loop.
+     */
     private void attendOne(int task, int worker) {
-        int chunksPerRow = config.numHeads() / headsPerTask;
-        int row = task / chunksPerRow;
-        int firstHead = (task % chunksPerRow) * headsPerTask;
+        int chunksPerTile = config.numHeads() / headsPerTask;
+        int tile = numTiles - 1 - task / chunksPerTile;
+        int firstHead = (task % chunksPerTile) * headsPerTask;
+        int row = tileRow[tile];
         int offset = row * config.queryDim() + firstHead * config.headDim();
-        attention.attend(s.q, offset, headsPerTask, cache, layer, firstHead / config.headsPerKvHead(),
-                batch.blockTable(s.rowSeq[row]), batch.position(row) + 1, attentionScale, s.scores[worker], s.att,
-                offset);
+        attention.attend(s.q, offset, config.queryDim(), tileRow[tile + 1] - row, headsPerTask, cache, layer,
+                firstHead / config.headsPerKvHead(), batch.blockTable(s.rowSeq[row]), batch.position(row) + 1,
+                attentionScale, s.scores[worker], s.att, offset);
     }
 
     private float[] logits() {

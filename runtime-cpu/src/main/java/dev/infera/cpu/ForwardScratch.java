@@ -15,7 +15,7 @@ final class ForwardScratch {
 
     int tokenCapacity;
     int sampleCapacity;
-    int contextCapacity;
+    int scoresCapacity;
 
     /** Residual stream, {@code tokens x dim}. */
     float[] x = new float[0];
@@ -44,7 +44,7 @@ final class ForwardScratch {
     /** Final-normed sample rows, {@code samples x dim}. */
     float[] sampleX = new float[0];
     float[] logits = new float[0];
-    /** Attention scores per worker thread: one row per query head of a KV group. */
+    /** Attention scratch per worker thread (see {@code AttentionKernel.scratchFloats}). */
     float[][] scores;
 
     private final boolean joinedQkv;
@@ -67,7 +67,7 @@ final class ForwardScratch {
         this.scores = new float[numWorkers][0];
     }
 
-    void ensure(int numTokens, int numSamples, int maxContext) {
+    void ensure(int numTokens, int numSamples) {
         if (numTokens > tokenCapacity) {
             int n = grow(numTokens);
             int dim = config.embeddingLength();
@@ -99,12 +99,16 @@ final class ForwardScratch {
             logits = new float[Math.multiplyExact(n, config.vocabSize())];
             sampleCapacity = n;
         }
-        if (maxContext > contextCapacity) {
-            int n = grow(maxContext);
+    }
+
+    /** Grows every worker's attention scratch to at least {@code floats}. */
+    void ensureScores(int floats) {
+        if (floats > scoresCapacity) {
+            int n = grow(floats);
             for (int w = 0; w < numWorkers; w++) {
-                scores[w] = new float[Math.multiplyExact(n, config.headsPerKvHead())];
+                scores[w] = new float[n];
             }
-            contextCapacity = n;
+            scoresCapacity = n;
         }
     }
 

@@ -42,6 +42,16 @@ class CpuBackendTest {
         }
     }
 
+    /** Keys are stored in rows padded to 16 slots, so an odd block size costs more than K + V of its tokens. */
+    @Test
+    void bytesPerBlockIncludeTheKeyPadding() {
+        try (CpuBackend backend = CpuBackend.create(new BackendContext(WEIGHTS, 1))) {
+            // 2 layers x 2 KV heads x 16 head dims x (16 padded key slots + 5 value rows) x 4 bytes.
+            assertThat(backend.kvCacheBytesPerBlock(5)).isEqualTo(2L * 2 * 16 * (16 + 5) * 4);
+            assertThat(backend.kvCacheBytesPerBlock(32)).isEqualTo(KvCacheLayout.bytesPerBlock(CONFIG, 32, 4));
+        }
+    }
+
     @Test
     void rejectsMisuseWithClearMessages() {
         CpuBackend backend = CpuBackend.create(new BackendContext(WEIGHTS, 2));

@@ -17,7 +17,7 @@ class ForwardScratchTest {
     @Test
     void growsRowsToPowersOfTwo() {
         ForwardScratch s = new ForwardScratch(WIDE, 1, true, true, true);
-        s.ensure(3, 1, 5);
+        s.ensure(3, 1);
         assertThat(s.tokenCapacity).isEqualTo(4);
         assertThat(s.x).hasSize(4 * 4096);
         assertThat(s.gate).hasSize(4 * 14336);
@@ -28,7 +28,7 @@ class ForwardScratchTest {
     @Test
     void buffersOfLayoutsNoLayerUsesStayEmpty() {
         ForwardScratch s = new ForwardScratch(WIDE, 1, false, true, false);
-        s.ensure(2, 1, 5);
+        s.ensure(2, 1);
         assertThat(s.qkv).isEmpty();
         assertThat(s.gate).isEmpty();
         assertThat(s.up).isEmpty();
@@ -36,10 +36,22 @@ class ForwardScratchTest {
     }
 
     @Test
+    void attentionScratchGrowsForEveryWorkerAndNeverShrinks() {
+        ForwardScratch s = new ForwardScratch(WIDE, 2, true, true, true);
+        s.ensureScores(100);
+        assertThat(s.scores[0]).hasSize(128);
+        assertThat(s.scores[1]).hasSize(128);
+        s.ensureScores(50);
+        assertThat(s.scores[1]).hasSize(128);
+        s.ensureScores(129);
+        assertThat(s.scores[0]).hasSize(256);
+    }
+
+    @Test
     void aStepTooLargeForJavaArraysFailsClearlyInsteadOfWrapping() {
         ForwardScratch s = new ForwardScratch(WIDE, 1, true, true, true);
         // 2^20 rows x 4096 = 2^32 floats: an int product wraps to 0 and would allocate empty buffers.
-        assertThatThrownBy(() -> s.ensure(1 << 20, 1, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> s.ensure(1 << 20, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1048576 x 4096 = 4294967296 floats")
                 .hasMessageContaining("lower maxBatchTokens");
         assertThat(s.tokenCapacity).isZero();

@@ -7,16 +7,25 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The CPU backend's paged KV cache: one native allocation holding {@code numBlocks} blocks of
- * {@code blockSize} token slots for every layer, as F32 in native byte order. Element order, slowest
- * first:
+ * {@code blockSize} token slots for every layer, as F32 in native byte order. Per layer the keys of
+ * all blocks come first, then the values; within each, one tile per {@code (block, kvHead)}:
  *
- * <pre>[layer][K, V][block][kvHead][offsetInBlock][headDim]</pre>
+ * <pre>
+ * key tile   [headDim][keyStride]    (transposed: row d holds dimension d of the block's keys)
+ * value tile [blockSize][headDim]    (row o holds the value of the block's slot o)
+ * </pre>
  *
- * so one KV head's keys for one block form a contiguous {@code blockSize x headDim} tile that
- * attention streams through, and a layer's keys and values are each one contiguous region. Slot
- * {@code s} is offset {@code s % blockSize} of block {@code s / blockSize}; the engine decides which
- * blocks a sequence owns, the cache only stores. Indices are not range-checked here: the backend
- * validates every {@link dev.infera.core.backend.StepBatch} against the layout before it writes.
+ * Keys are stored transposed so that one vector load spans consecutive keys: attention scores of a
+ * whole run of keys are then sums over the head dimension of {@code q[d] * keyRow[d]}, with no
+ * horizontal reduction per key. {@code keyStride} is {@code blockSize} rounded up to
+ * {@link #KEY_LANES}, so a full vector of up to 16 floats never leaves its key row; the padding lanes
+ * stay zero and are never part of a context. Values keep their natural rows, which the weighted sum
+ * adds as whole vectors.
+ *
+ * <p>Slot {@code s} is offset {@code s % blockSize} of block {@code s / blockSize}; the engine decides
+ * which blocks a sequence owns, the cache only stores. Indices are not range-checked here: the backend
+ * validates every {@link dev.infera.core.backend.StepBatch} against the layout before it writes. The
+ * tile layout is private to the CPU backend (the engine sees only {@link KvCacheLayout}).
  *
  * <p>{@link #close()} frees the memory; the cache must not be used afterwards.
  */
@@ -24,16 +33,25 @@ public final class PagedKvCache implements AutoCloseable {
 
     /** The element layout used for reads and writes (native order, 4-byte aligned). */
     public static final ValueLayout.OfFloat ELEMENT = ValueLayout.JAVA_FLOAT;
+    /** Key rows are padded to a multiple of this many floats (the widest float vector). */
+    public static final int KEY_LANES = 16;
+    /**
+     * Alignment of the allocation: with the usual 16-token blocks and 64-float heads a tile is 4 KiB,
+     * and page-aligned it is exactly one page (one TLB entry, one unbroken hardware-prefetch stream)
+     * instead of straddling two.
+     */
+    private static final long PAGE_BYTES = 4096;
 
     private final KvCacheLayout layout;
     private final Arena arena;
     private final MemorySegment memory;
     private final int blockSize;
     private final int headDim;
-    private final long tileBytes;
-    private final long kvHeadStride;
-    private final long blockStride;
-    private final long kindStride;
+    private final int numKvHeads;
+    private final int keyStride;
+    private final long keyTileBytes;
+    private final long valueTileBytes;
+    private final long valuesStart;
     private final long layerStride;
 
     public PagedKvCache(KvCacheLayout layout) {
@@ -44,13 +62,27 @@ public final class PagedKvCache implements AutoCloseable {
         this.layout = layout;
         this.blockSize = layout.blockSize();
         this.headDim = layout.headDim();
-        this.tileBytes = (long) blockSize * headDim * Float.BYTES;
-        this.kvHeadStride = tileBytes;
-        this.blockStride = kvHeadStride * layout.numKvHeads();
-        this.kindStride = blockStride * layout.numBlocks();
-        this.layerStride = 2 * kindStride;
+        this.numKvHeads = layout.numKvHeads();
+        this.keyStride = (blockSize + KEY_LANES - 1) / KEY_LANES * KEY_LANES;
+        this.keyTileBytes = (long) headDim * keyStride * Float.BYTES;
+        this.valueTileBytes = (long) blockSize * headDim * Float.BYTES;
+        this.valuesStart = keyTileBytes * numKvHeads * layout.numBlocks();
+        this.layerStride = valuesStart + valueTileBytes * numKvHeads * layout.numBlocks();
         this.arena = Arena.ofShared();
-        this.memory = arena.allocate(layerStride * layout.numLayers(), 64);
+        this.memory = arena.allocate(layerStride * layout.numLayers(), PAGE_BYTES);
+    }
+
+    /**
+     * Bytes one block takes over all layers, key padding included: what the engine must budget per
+     * block (more than {@link KvCacheLayout#bytesPerBlock} when the block size is not a multiple of
+     * {@link #KEY_LANES}).
+     */
+    public static long bytesPerBlock(int numLayers, int numKvHeads, int headDim, int blockSize) {
+        if (blockSize < 1) {
+            throw new IllegalArgumentException("blockSize must be at least 1 token, got " + blockSize);
+        }
+        long keyStride = (blockSize + KEY_LANES - 1) / KEY_LANES * KEY_LANES;
+        return (long) numLayers * numKvHeads * headDim * (keyStride + blockSize) * Float.BYTES;
     }
 
     public KvCacheLayout layout() {
@@ -70,19 +102,31 @@ public final class PagedKvCache implements AutoCloseable {
         return headDim;
     }
 
-    /** Byte offset of the key of context index {@code pos} (through {@code blockTable}) for one KV head. */
-    public long keyOffset(int layer, int kvHead, int[] blockTable, int pos) {
-        return tile(layer, 0, blockTable[pos / blockSize], kvHead) + (long) (pos % blockSize) * headDim * Float.BYTES;
+    /** Floats between consecutive rows (head dimensions) of a key tile: {@code blockSize} rounded up. */
+    public int keyStride() {
+        return keyStride;
     }
 
-    /** Byte offset of the value of context index {@code pos} (through {@code blockTable}) for one KV head. */
-    public long valueOffset(int layer, int kvHead, int[] blockTable, int pos) {
-        return tile(layer, 1, blockTable[pos / blockSize], kvHead) + (long) (pos % blockSize) * headDim * Float.BYTES;
+    /** Byte offset of the transposed key tile {@code [headDim][keyStride]} of one block and KV head. */
+    public long keyTile(int layer, int block, int kvHead) {
+        return layer * layerStride + ((long) block * numKvHeads + kvHead) * keyTileBytes;
     }
 
-    /** Byte offset of the {@code blockSize x headDim} tile of keys ({@code kind} 0) or values (1). */
-    public long tile(int layer, int kind, int block, int kvHead) {
-        return layer * layerStride + kind * kindStride + block * blockStride + kvHead * kvHeadStride;
+    /** Byte offset of the value tile {@code [blockSize][headDim]} of one block and KV head. */
+    public long valueTile(int layer, int block, int kvHead) {
+        return layer * layerStride + valuesStart + ((long) block * numKvHeads + kvHead) * valueTileBytes;
+    }
+
+    /** Element {@code d} of the key of context index {@code pos} (through {@code blockTable}). */
+    public float key(int layer, int kvHead, int[] blockTable, int pos, int d) {
+        long tile = keyTile(layer, blockTable[pos / blockSize], kvHead);
+        return memory.get(ELEMENT, tile + ((long) d * keyStride + pos % blockSize) * Float.BYTES);
+    }
+
+    /** Element {@code d} of the value of context index {@code pos} (through {@code blockTable}). */
+    public float value(int layer, int kvHead, int[] blockTable, int pos, int d) {
+        long tile = valueTile(layer, blockTable[pos / blockSize], kvHead);
+        return memory.get(ELEMENT, tile + ((long) (pos % blockSize) * headDim + d) * Float.BYTES);
     }
 
     /**
@@ -91,11 +135,15 @@ public final class PagedKvCache implements AutoCloseable {
      */
     public void write(int layer, int slot, float[] keys, int keysOffset, float[] values, int valuesOffset) {
         int block = slot / blockSize;
-        long inTile = (long) (slot % blockSize) * headDim * Float.BYTES;
-        for (int h = 0; h < layout.numKvHeads(); h++) {
-            MemorySegment.copy(keys, keysOffset + h * headDim, memory, ELEMENT, tile(layer, 0, block, h) + inTile, headDim);
-            MemorySegment.copy(values, valuesOffset + h * headDim, memory, ELEMENT, tile(layer, 1, block, h) + inTile,
-                    headDim);
+        int offset = slot % blockSize;
+        for (int h = 0; h < numKvHeads; h++) {
+            long keyColumn = keyTile(layer, block, h) + (long) offset * Float.BYTES;
+            long keyRowBytes = (long) keyStride * Float.BYTES;
+            for (int d = 0; d < headDim; d++) {
+                memory.set(ELEMENT, keyColumn + d * keyRowBytes, keys[keysOffset + h * headDim + d]);
+            }
+            MemorySegment.copy(values, valuesOffset + h * headDim, memory, ELEMENT,
+                    valueTile(layer, block, h) + (long) offset * headDim * Float.BYTES, headDim);
         }
     }
 

@@ -9,10 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>C2 compiles Vector API code to SIMD instructions only when the species is a constant it can
  * see; read from an instance field, every operation falls back to boxed Java code many times slower.
- * So the kernels are written once, in the template {@code VectorKernelTemplate}, whose
- * {@code static final} species comes from its class data, and this class has
- * {@link SpeciesSpecializer} (shared with the matrix kernels) define one hidden copy of the template
- * per request in this package: in each copy the species is a true constant.
+ * So the kernels are written once, in templates ({@code VectorKernelTemplate}, and
+ * {@code AttentionTemplate} behind {@link SimdAttention}) whose {@code static final} species comes from
+ * their class data, and {@link SpeciesSpecializer} (shared with the matrix kernels) defines one hidden
+ * copy of a template per request in this package: in each copy the species is a true constant.
  */
 public final class SimdKernels {
 
@@ -28,7 +28,11 @@ public final class SimdKernels {
 
     /** Vector API {@link AttentionKernel} of {@code species} (pick one no longer than a head). */
     public static AttentionKernel attention(VectorSpecies<Float> species) {
-        return instantiate(AttentionKernel.class, species);
+        if (species == null || species.length() < 2 || species.length() > PagedKvCache.KEY_LANES) {
+            throw new IllegalArgumentException("attention needs a float species of 2 to " + PagedKvCache.KEY_LANES
+                    + " lanes, got " + species);
+        }
+        return new SimdAttention(species);
     }
 
     private static <T> T instantiate(Class<T> api, VectorSpecies<Float> species) {

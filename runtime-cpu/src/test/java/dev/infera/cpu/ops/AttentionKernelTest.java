@@ -4,75 +4,117 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.KvCacheLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import jdk.incubator.vector.VectorSpecies;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Writes random keys and values into a paged cache through a shuffled block table, then checks both
- * attention kernels against attention computed directly on the dense arrays.
+ * attention kernels against attention computed directly on the dense arrays, for tiles of query rows
+ * (decode: one row; prefill chunks: several consecutive positions, starting anywhere in a block), and
+ * that the SIMD kernel computes each row of a tile bit for bit as it does for that row alone.
  */
 class AttentionKernelTest {
 
-    /** headDim, blockSize, contextLen, query heads per KV head. */
+    private static final int NUM_KV_HEADS = 3;
+    private static final int KV_HEAD = 2;
+    private static final int LAYER = 1;
+
+    /** headDim, blockSize, first row's context, rows, query heads per KV head. */
     static Stream<Arguments> shapes() {
-        int[][] shapes = {{8, 16, 1, 2}, {8, 16, 17, 2}, {8, 4, 9, 1}, {17, 5, 23, 3}, {64, 16, 1, 3}, {64, 16, 16, 7},
-                {64, 16, 100, 3}, {64, 1, 7, 1}, {100, 3, 40, 2}, {128, 16, 33, 4}};
+        int[][] shapes = {{8, 16, 1, 1, 2}, {8, 16, 17, 1, 2}, {8, 4, 9, 1, 1}, {17, 5, 23, 1, 3}, {64, 16, 1, 1, 3},
+            {64, 16, 16, 1, 7}, {64, 16, 100, 1, 3}, {64, 1, 7, 1, 1}, {100, 3, 40, 1, 2}, {128, 16, 33, 1, 4},
+            {64, 16, 1, 16, 3}, {64, 16, 7, 13, 3}, {64, 16, 30, 5, 7}, {64, 16, 250, 16, 1}, {128, 16, 41, 9, 3},
+            {48, 16, 20, 6, 3}, {80, 16, 13, 11, 7}, {80, 32, 70, 16, 2}, {48, 8, 5, 10, 1}, {17, 5, 3, 8, 3},
+            {64, 24, 60, 7, 3}, {64, 16, 300, 3, 4}};
         return ElementwiseOpsTest.speciesList().stream()
-                .flatMap(s -> Stream.of(shapes).map(sh -> Arguments.of(s, sh[0], sh[1], sh[2], sh[3])));
+                .flatMap(s -> Stream.of(shapes).map(sh -> Arguments.of(s, sh[0], sh[1], sh[2], sh[3], sh[4])));
     }
 
     @ParameterizedTest
     @MethodSource("shapes")
-    void pagedAttentionMatchesDense(VectorSpecies<Float> species, int headDim, int blockSize, int contextLen,
-            int group) {
-        Random rnd = new Random(headDim * 7919L + blockSize * 31L + contextLen);
-        int numKvHeads = 3;
-        int numLayers = 2;
+    void pagedAttentionMatchesDense(VectorSpecies<Float> species, int headDim, int blockSize, int firstContext,
+            int rows, int group) {
+        Random rnd = new Random(headDim * 7919L + blockSize * 31L + firstContext * 131L + rows);
+        int contextLen = firstContext + rows - 1;
         int blocksNeeded = (contextLen + blockSize - 1) / blockSize;
         int numBlocks = blocksNeeded + 3;
+        int[] table = shuffledBlocks(rnd, numBlocks, blocksNeeded);
+        int kvDim = NUM_KV_HEADS * headDim;
+        float[] keys = ElementwiseOpsTest.gaussian(rnd, contextLen * kvDim, 1f);
+        float[] values = ElementwiseOpsTest.gaussian(rnd, contextLen * kvDim, 1f);
+        try (PagedKvCache cache = new PagedKvCache(new KvCacheLayout(2, NUM_KV_HEADS, headDim, numBlocks, blockSize,
+                4))) {
+            fillCache(cache, table, keys, values, contextLen, kvDim, rnd);
+            int rowStride = group * headDim + 5;
+            float[] q = ElementwiseOpsTest.gaussian(rnd, rows * rowStride + 1, 1f);
+            float scale = (float) (1 / Math.sqrt(headDim));
+            float[] scratch = new float[AttentionKernel.scratchFloats(rows, group, contextLen, blockSize)];
+            float[] scalarOut = new float[rows * rowStride + 2];
+            float[] simdOut = new float[rows * rowStride + 2];
+            Arrays.fill(simdOut, Float.NaN);
+            new ScalarAttention().attend(q, 1, rowStride, rows, group, cache, LAYER, KV_HEAD, table, firstContext,
+                    scale, scratch, scalarOut, 2);
+            AttentionKernel simd = SimdKernels.attention(species);
+            Arrays.fill(scratch, Float.NaN);
+            simd.attend(q, 1, rowStride, rows, group, cache, LAYER, KV_HEAD, table, firstContext, scale, scratch,
+                    simdOut, 2);
+            float[] alone = new float[rows * rowStride + 2];
+            for (int r = 0; r < rows; r++) {
+                simd.attend(q, 1 + r * rowStride, rowStride, 1, group, cache, LAYER, KV_HEAD, table, firstContext + r,
+                        scale, scratch, alone, 2 + r * rowStride);
+                for (int g = 0; g < group; g++) {
+                    int qAt = 1 + r * rowStride + g * headDim;
+                    float[] expected = dense(q, qAt, keys, values, kvDim, KV_HEAD * headDim, headDim,
+                            firstContext + r, scale);
+                    for (int d = 0; d < headDim; d++) {
+                        int o = qAt + 1 + d;
+                        assertThat((double) scalarOut[o]).isCloseTo(expected[d], Offset.offset(1e-5));
+                        assertThat((double) simdOut[o]).as("row %d head %d element %d", r, g, d)
+                                .isCloseTo(expected[d], Offset.offset(1e-5));
+                        assertThat(Float.floatToRawIntBits(alone[o])).as("row %d alone = in its tile", r)
+                                .isEqualTo(Float.floatToRawIntBits(simdOut[o]));
+                    }
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                int gap = 2 + r * rowStride + group * headDim;
+                assertThat(simdOut[gap]).as("padding between rows is untouched").isNaN();
+            }
+        }
+    }
+
+    private static int[] shuffledBlocks(Random rnd, int numBlocks, int blocksNeeded) {
         List<Integer> ids = new ArrayList<>();
         for (int i = 0; i < numBlocks; i++) {
             ids.add(i);
         }
         Collections.shuffle(ids, rnd);
-        int[] table = ids.subList(0, blocksNeeded).stream().mapToInt(Integer::intValue).toArray();
-        int kvDim = numKvHeads * headDim;
-        float[] keys = ElementwiseOpsTest.gaussian(rnd, contextLen * kvDim, 1f);
-        float[] values = ElementwiseOpsTest.gaussian(rnd, contextLen * kvDim, 1f);
-        int layer = 1;
-        int kvHead = 2;
-        try (PagedKvCache cache = new PagedKvCache(new KvCacheLayout(numLayers, numKvHeads, headDim, numBlocks,
-                blockSize, 4))) {
-            for (int pos = 0; pos < contextLen; pos++) {
-                int slot = table[pos / blockSize] * blockSize + pos % blockSize;
-                cache.write(layer, slot, keys, pos * kvDim, values, pos * kvDim);
-                cache.write(0, slot, values, pos * kvDim, keys, pos * kvDim);
-            }
-            float[] q = ElementwiseOpsTest.gaussian(rnd, group * headDim + 1, 1f);
-            float scale = (float) (1 / Math.sqrt(headDim));
-            float[] scratch = new float[group * contextLen];
-            float[] scalarOut = new float[group * headDim + 2];
-            float[] simdOut = new float[group * headDim + 2];
-            java.util.Arrays.fill(simdOut, Float.NaN);
-            new ScalarAttention().attend(q, 1, group, cache, layer, kvHead, table, contextLen, scale, scratch,
-                    scalarOut, 2);
-            SimdKernels.attention(species).attend(q, 1, group, cache, layer, kvHead, table, contextLen, scale,
-                    scratch, simdOut, 2);
-            for (int g = 0; g < group; g++) {
-                float[] expected = dense(q, 1 + g * headDim, keys, values, kvDim, kvHead * headDim, headDim,
-                        contextLen, scale);
-                for (int d = 0; d < headDim; d++) {
-                    int o = 2 + g * headDim + d;
-                    assertThat((double) scalarOut[o]).isCloseTo(expected[d], org.assertj.core.data.Offset.offset(1e-5));
-                    assertThat((double) simdOut[o]).isCloseTo(expected[d], org.assertj.core.data.Offset.offset(1e-5));
-                }
-            }
+        return ids.subList(0, blocksNeeded).stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Layer {@code LAYER} gets the keys and values, layer 0 other data; the unused slots of the last
+     * block get large values that would show if a kernel read past a context.
+     */
+    private static void fillCache(PagedKvCache cache, int[] table, float[] keys, float[] values, int contextLen,
+            int kvDim, Random rnd) {
+        int blockSize = cache.blockSize();
+        for (int pos = 0; pos < contextLen; pos++) {
+            int slot = table[pos / blockSize] * blockSize + pos % blockSize;
+            cache.write(LAYER, slot, keys, pos * kvDim, values, pos * kvDim);
+            cache.write(0, slot, values, pos * kvDim, keys, pos * kvDim);
+        }
+        float[] junk = ElementwiseOpsTest.gaussian(rnd, kvDim, 1000f);
+        for (int pos = contextLen; pos % blockSize != 0; pos++) {
+            cache.write(LAYER, table[pos / blockSize] * blockSize + pos % blockSize, junk, 0, junk, 0);
         }
     }
 

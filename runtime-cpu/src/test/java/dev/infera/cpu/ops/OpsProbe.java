@@ -40,7 +40,7 @@ public final class OpsProbe {
         int kvDim = NUM_KV_HEADS * HEAD_DIM;
         float[] q = ElementwiseOpsTest.gaussian(rnd, GROUP * HEAD_DIM, 1f);
         float[] kv = ElementwiseOpsTest.gaussian(rnd, kvDim, 1f);
-        float[] scores = new float[GROUP * MAX_CONTEXT];
+        float[] scores = new float[AttentionKernel.scratchFloats(1, GROUP, MAX_CONTEXT, BLOCK_SIZE)];
         float[] out = new float[GROUP * HEAD_DIM];
         float[] x = ElementwiseOpsTest.gaussian(rnd, DIM, 1f);
         float[] weight = ElementwiseOpsTest.gaussian(rnd, DIM, 1f);
@@ -77,9 +77,10 @@ public final class OpsProbe {
                     for (int rep = 0; rep < reps; rep++) {
                         int context = 1 + rep % MAX_CONTEXT;
                         switch (kernel) {
-                            case 0 -> attention.attend(q, 0, 1, cache, 0, 1, table, context, 0.125f, scores, out, 0);
-                            case 1 -> attention.attend(q, 0, GROUP, cache, 0, 1, table, context, 0.125f, scores, out,
-                                    0);
+                            case 0 -> attention.attend(q, 0, 0, 1, 1, cache, 0, 1, table, context, 0.125f, scores,
+                                    out, 0);
+                            case 1 -> attention.attend(q, 0, 0, 1, GROUP, cache, 0, 1, table, context, 0.125f,
+                                    scores, out, 0);
                             case 2 -> ops.rmsNorm(x, 0, weight, 1e-5f, xb, 0, DIM);
                             case 3 -> ops.rope(qRope, 0, 9, HEAD_DIM, HEAD_DIM, RopeType.NORM, cos, sin, 0);
                             case 4 -> {

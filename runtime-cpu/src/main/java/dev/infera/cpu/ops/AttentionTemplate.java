@@ -1,0 +1,177 @@
+package dev.infera.cpu.ops;
+
+import dev.infera.cpu.kernels.SpeciesSpecializer;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Template of the vector phases of {@link SimdAttention}; only hidden copies run, each with its
+ * species {@link #F} a constant, reached through method handles (one compiled unit per phase).
+ *
+ * <p>Each phase works on four queries at once (a caller with fewer repeats one: the copy computes and
+ * stores the same values), so independent FMA chains keep both FMA pipes busy while each K or V
+ * vector loaded is used several times. The work of one query is the same whatever shares the call:
+ * <ul>
+ *   <li>{@link #scores}: for a run of transposed key vectors (each {@code L} consecutive keys of one
+ *       block), {@code acc = fma(K[d], q[d], acc)} for {@code d = 0 .. headDim-1} from zero, then
+ *       {@code acc * scale} stored at the keys' positions; two key vectors per step;</li>
+ *   <li>{@link #expRow}: max, then {@code exp(s - max)} in place and its sum, over one query's own
+ *       context;</li>
+ *   <li>{@link #values}: for two slices of {@code L} head elements, per block
+ *       {@code acc = fma(V[o], p[o], acc)} over the block's keys in order, from the output and back.</li>
+ * </ul>
+ * Template rules (it is copied as raw bytes): no lambdas, nested classes or enum switches.
+ */
+final class AttentionTemplate {
+
+    private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
+    private static final int L = F.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private AttentionTemplate() {
+    }
+
+    /**
+     * Scores of queries at {@code qa..qd} into score rows at {@code sa..sd}, for key vectors
+     * {@code [k0, k1)} (key vector {@code k} is lanes {@code (k % perBlock) * L ..} of block
+     * {@code k / perBlock}, {@code perBlock = ceil(blockSize / L)}). Within a block, vectors are stored
+     * in increasing order: with padded key rows a vector may spill past its block into positions the
+     * next one overwrites.
+     */
+    static void scores(float[] q, int qa, int qb, int qc, int qd, float[] s, int sa, int sb, int sc, int sd,
+            PagedKvCache cache, int layer, int kvHead, int[] blockTable, int k0, int k1, float scale) {
+        MemorySegment kv = cache.memory();
+        int headDim = cache.headDim();
+        int blockSize = cache.blockSize();
+        long rowBytes = (long) cache.keyStride() * Float.BYTES;
+        int perBlock = (blockSize + L - 1) / L;
+        for (int k = k0; k < k1; k += 2) {
+            int kNext = Math.min(k + 1, k1 - 1);
+            int blockA = k / perBlock;
+            int blockB = kNext / perBlock;
+            int colA = (k - blockA * perBlock) * L;
+            int colB = (kNext - blockB * perBlock) * L;
+            long tileA = cache.keyTile(layer, blockTable[blockA], kvHead) + (long) colA * Float.BYTES;
+            long tileB = cache.keyTile(layer, blockTable[blockB], kvHead) + (long) colB * Float.BYTES;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector b0 = a0;
+            FloatVector b1 = a0;
+            FloatVector c0 = a0;
+            FloatVector c1 = a0;
+            FloatVector d0 = a0;
+            FloatVector d1 = a0;
+            for (int d = 0; d < headDim; d++) {
+                long row = d * rowBytes;
+                FloatVector keysA = FloatVector.fromMemorySegment(F, kv, tileA + row, ORDER);
+                FloatVector keysB = FloatVector.fromMemorySegment(F, kv, tileB + row, ORDER);
+                FloatVector x = FloatVector.broadcast(F, q[qa + d]);
+                a0 = keysA.fma(x, a0);
+                a1 = keysB.fma(x, a1);
+                x = FloatVector.broadcast(F, q[qb + d]);
+                b0 = keysA.fma(x, b0);
+                b1 = keysB.fma(x, b1);
+                x = FloatVector.broadcast(F, q[qc + d]);
+                c0 = keysA.fma(x, c0);
+                c1 = keysB.fma(x, c1);
+                x = FloatVector.broadcast(F, q[qd + d]);
+                d0 = keysA.fma(x, d0);
+                d1 = keysB.fma(x, d1);
+            }
+            int posA = blockA * blockSize + colA;
+            int posB = blockB * blockSize + colB;
+            a0.mul(scale).intoArray(s, sa + posA);
+            a1.mul(scale).intoArray(s, sa + posB);
+            b0.mul(scale).intoArray(s, sb + posA);
+            b1.mul(scale).intoArray(s, sb + posB);
+            c0.mul(scale).intoArray(s, sc + posA);
+            c1.mul(scale).intoArray(s, sc + posB);
+            d0.mul(scale).intoArray(s, sd + posA);
+            d1.mul(scale).intoArray(s, sd + posB);
+        }
+    }
+
+    /** {@code x[i] = exp(x[i] - max)} over {@code [offset, offset + n)}; returns their sum. */
+    static float expRow(float[] x, int offset, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (; i < bound; i += L) {
+            maxV = maxV.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, x, offset + i));
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        FloatVector sumV = FloatVector.zero(F);
+        for (i = 0; i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(F, x, offset + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, offset + i);
+            sumV = sumV.add(e);
+        }
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[offset + i] - max);
+            x[offset + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /**
+     * {@code out[o + e] += sum_j p[pRow + j] * V[j][e]} for head elements {@code e} in the slices at
+     * {@code e0} and {@code e1}, for the four queries' score rows {@code pa..pd} and outputs
+     * {@code oa..od}, over blocks {@code [b0, b1)}, keys below {@code contextLen}.
+     */
+    static void values(float[] p, int pa, int pb, int pc, int pd, float[] out, int oa, int ob, int oc, int od,
+            int e0, int e1, PagedKvCache cache, int layer, int kvHead, int[] blockTable, int b0, int b1,
+            int contextLen) {
+        MemorySegment kv = cache.memory();
+        int blockSize = cache.blockSize();
+        long rowBytes = (long) cache.headDim() * Float.BYTES;
+        FloatVector a0 = FloatVector.fromArray(F, out, oa + e0);
+        FloatVector a1 = FloatVector.fromArray(F, out, oa + e1);
+        FloatVector b0v = FloatVector.fromArray(F, out, ob + e0);
+        FloatVector b1v = FloatVector.fromArray(F, out, ob + e1);
+        FloatVector c0 = FloatVector.fromArray(F, out, oc + e0);
+        FloatVector c1 = FloatVector.fromArray(F, out, oc + e1);
+        FloatVector d0 = FloatVector.fromArray(F, out, od + e0);
+        FloatVector d1 = FloatVector.fromArray(F, out, od + e1);
+        for (int b = b0; b < b1; b++) {
+            int start = b * blockSize;
+            int n = Math.min(blockSize, contextLen - start);
+            long tile = cache.valueTile(layer, blockTable[b], kvHead);
+            long col0 = tile + (long) e0 * Float.BYTES;
+            long col1 = tile + (long) e1 * Float.BYTES;
+            for (int o = 0; o < n; o++) {
+                long row = o * rowBytes;
+                FloatVector v0 = FloatVector.fromMemorySegment(F, kv, col0 + row, ORDER);
+                FloatVector v1 = FloatVector.fromMemorySegment(F, kv, col1 + row, ORDER);
+                FloatVector w = FloatVector.broadcast(F, p[pa + start + o]);
+                a0 = v0.fma(w, a0);
+                a1 = v1.fma(w, a1);
+                w = FloatVector.broadcast(F, p[pb + start + o]);
+                b0v = v0.fma(w, b0v);
+                b1v = v1.fma(w, b1v);
+                w = FloatVector.broadcast(F, p[pc + start + o]);
+                c0 = v0.fma(w, c0);
+                c1 = v1.fma(w, c1);
+                w = FloatVector.broadcast(F, p[pd + start + o]);
+                d0 = v0.fma(w, d0);
+                d1 = v1.fma(w, d1);
+            }
+        }
+        a0.intoArray(out, oa + e0);
+        a1.intoArray(out, oa + e1);
+        b0v.intoArray(out, ob + e0);
+        b1v.intoArray(out, ob + e1);
+        c0.intoArray(out, oc + e0);
+        c1.intoArray(out, oc + e1);
+        d0.intoArray(out, od + e0);
+        d1.intoArray(out, od + e1);
+    }
+}
