@@ -8,9 +8,10 @@ import java.lang.invoke.MethodType;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The per-type SIMD row kernels of one species: batch-1 dot products ({@code QuantDotKernels}) and
- * row decoding ({@code QuantDecodeKernels}), both hidden-class copies of templates (see
- * {@link SpeciesSpecializer}), reached through one method handle per type.
+ * The per-type SIMD row kernels of one species: batch-1 dot products ({@code FloatDotKernels},
+ * {@code QuantDotKernels}, {@code KQuantDotKernels}) and row decoding ({@code QuantDecodeKernels}),
+ * all hidden-class copies of templates (see {@link SpeciesSpecializer}), reached through one method
+ * handle per type.
  *
  * <p>Why handles rather than a switch: a dispatcher that calls every type's walker gets them inlined
  * into one compiled method as soon as a model uses two or three weight types (Q4_K with Q6_K, say);
@@ -45,10 +46,13 @@ final class RowKernels {
     private final MethodHandle[] decoders = new MethodHandle[ENTRY_NAMES.length];
 
     RowKernels(VectorSpecies<Float> species) {
-        MethodHandles.Lookup dot = SpeciesSpecializer.define(MethodHandles.lookup(), "QuantDotKernels", species);
+        MethodHandles.Lookup floatDot = SpeciesSpecializer.define(MethodHandles.lookup(), "FloatDotKernels", species);
+        MethodHandles.Lookup quantDot = SpeciesSpecializer.define(MethodHandles.lookup(), "QuantDotKernels", species);
+        MethodHandles.Lookup kQuantDot = SpeciesSpecializer.define(MethodHandles.lookup(), "KQuantDotKernels", species);
         MethodHandles.Lookup decode = SpeciesSpecializer.define(MethodHandles.lookup(), "QuantDecodeKernels", species);
         try {
             for (int kind = 0; kind < ENTRY_NAMES.length; kind++) {
+                MethodHandles.Lookup dot = kind <= KIND_BF16 ? floatDot : kind >= KIND_Q4_K ? kQuantDot : quantDot;
                 dots[kind] = dot.findStatic(dot.lookupClass(), ENTRY_NAMES[kind], DOT_TYPE);
                 decoders[kind] = decode.findStatic(decode.lookupClass(), ENTRY_NAMES[kind], DECODE_TYPE);
             }
