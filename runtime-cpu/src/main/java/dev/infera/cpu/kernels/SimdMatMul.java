@@ -32,6 +32,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class SimdMatMul implements MatMul {
 
     static final int DECODE_ROWS = 16;
+    static final int MIN_BROADCAST_BATCH = 2;
     private static final int TASKS_PER_THREAD = 4;
     private static final int ALIGN = 64;
 
@@ -39,10 +40,12 @@ public final class SimdMatMul implements MatMul {
     private final VectorSpecies<Float> species;
     private final RowKernels rowKernels;
     private final DenseKernels denseKernels;
+    private final BatchKernels batchKernels;
     private final Job job = new Job();
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment[] decoded;
     private final float[][] scalarRows;
+    private final float[][] scratch;
     private MemorySegment activations = MemorySegment.NULL;
 
     /** Kernels of the platform's preferred species. */
@@ -61,6 +64,9 @@ public final class SimdMatMul implements MatMul {
         this.decoded = new MemorySegment[pool.numThreads()];
         java.util.Arrays.fill(decoded, MemorySegment.NULL);
         this.scalarRows = new float[pool.numThreads()][0];
+        this.batchKernels = SpeciesSpecializer.instantiate(MethodHandles.lookup(), BatchKernels.class,
+                "BroadcastTileKernels", species);
+        this.scratch = new float[pool.numThreads()][BatchKernels.SCRATCH_FLOATS];
     }
 
     public VectorSpecies<Float> species() {
@@ -84,19 +90,32 @@ public final class SimdMatMul implements MatMul {
         }
         int cols = w.cols();
         int ld = roundUp(cols, 16);
-        copyActivations(x, xOffset, xStride, batch, cols, ld);
         boolean fused = batch == 1 && kind >= 0;
+        boolean broadcast = batch >= MIN_BROADCAST_BATCH;
+        if (broadcast) {
+            packActivations(x, xOffset, xStride, batch, cols, ld);
+        } else {
+            copyActivations(x, xOffset, xStride, batch, cols, ld);
+        }
         int unit = fused ? 4 : DECODE_ROWS;
         int rowsPerTask = Math.max(unit, roundUp(ceilDiv(w.rows(), pool.numThreads() * TASKS_PER_THREAD), unit));
         if (!fused) {
             ensureDecodeBuffers(ld, kind < 0 ? cols : 0);
         }
-        job.set(w, kind, fused, rowsPerTask, ld, batch, y, yOffset, yStride);
+        job.set(w, kind, fused, broadcast, rowsPerTask, ld, batch, y, yOffset, yStride);
         try {
             pool.parallelFor(ceilDiv(w.rows(), rowsPerTask), job);
         } finally {
             job.clear();
         }
+    }
+
+    private void packActivations(float[] x, int xOffset, int xStride, int batch, int cols, int ld) {
+        long bytes = 4L * batchKernels.packedFloats(batch, ld);
+        if (activations.byteSize() < bytes) {
+            activations = arena.allocate(bytes, ALIGN);
+        }
+        batchKernels.pack(x, xOffset, xStride, batch, cols, ld, activations);
     }
 
     private void copyActivations(float[] x, int xOffset, int xStride, int batch, int cols, int ld) {
@@ -138,6 +157,7 @@ public final class SimdMatMul implements MatMul {
         private WeightMatrix w;
         private int kind;
         private boolean fused;
+        private boolean broadcast;
         private int rowsPerTask;
         private int ld;
         private int batch;
@@ -145,11 +165,12 @@ public final class SimdMatMul implements MatMul {
         private int yOffset;
         private int yStride;
 
-        void set(WeightMatrix w, int kind, boolean fused, int rowsPerTask, int ld, int batch,
+        void set(WeightMatrix w, int kind, boolean fused, boolean broadcast, int rowsPerTask, int ld, int batch,
                 float[] y, int yOffset, int yStride) {
             this.w = w;
             this.kind = kind;
             this.fused = fused;
+            this.broadcast = broadcast;
             this.rowsPerTask = rowsPerTask;
             this.ld = ld;
             this.batch = batch;
@@ -181,7 +202,11 @@ public final class SimdMatMul implements MatMul {
                 } else {
                     decodeScalar(r, n, buf, scalarRows[workerIndex]);
                 }
-                denseKernels.denseTile(buf, n, activations, batch, ld, y, yOffset + r, yStride);
+                if (broadcast) {
+                    batchKernels.multiply(buf, n, ld, activations, batch, y, yOffset + r, yStride, scratch[workerIndex]);
+                } else {
+                    denseKernels.denseTile(buf, n, activations, batch, ld, y, yOffset + r, yStride);
+                }
             }
         }
 
