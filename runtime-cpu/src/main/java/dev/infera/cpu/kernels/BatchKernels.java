@@ -15,9 +15,11 @@ interface BatchKernels {
     /**
      * Writes {@code batch} rows of {@code cols} activations ({@code x[xOffset + b * xStride + c]}) into
      * {@code packed} in the layout {@link #multiply} reads, zero-padded to {@code ld} columns and to
-     * whole lane groups; {@code packed} is 64-byte aligned and holds {@link #packedFloats} floats.
+     * whole lane groups; {@code packed} is 64-byte aligned and both it and {@code staging} (where the
+     * layout is built with plain array stores, then copied in one go) hold {@link #packedFloats} floats.
      */
-    void pack(float[] x, int xOffset, int xStride, int batch, int cols, int ld, MemorySegment packed);
+    void pack(float[] x, int xOffset, int xStride, int batch, int cols, int ld, float[] staging,
+            MemorySegment packed);
 
     /**
      * {@code y[yOffset + b * yStride + i] = dot(w row i, x row b)} for {@code i < numRows} (at most 16)

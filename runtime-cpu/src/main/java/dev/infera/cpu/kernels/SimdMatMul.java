@@ -47,6 +47,7 @@ public final class SimdMatMul implements MatMul {
     private final float[][] scalarRows;
     private final float[][] scratch;
     private MemorySegment activations = MemorySegment.NULL;
+    private float[] staging = new float[0];
 
     /** Kernels of the platform's preferred species. */
     public SimdMatMul(WorkerPool pool) {
@@ -111,11 +112,14 @@ public final class SimdMatMul implements MatMul {
     }
 
     private void packActivations(float[] x, int xOffset, int xStride, int batch, int cols, int ld) {
-        long bytes = 4L * batchKernels.packedFloats(batch, ld);
-        if (activations.byteSize() < bytes) {
-            activations = arena.allocate(bytes, ALIGN);
+        long floats = batchKernels.packedFloats(batch, ld);
+        if (activations.byteSize() < 4 * floats) {
+            activations = arena.allocate(4 * floats, ALIGN);
         }
-        batchKernels.pack(x, xOffset, xStride, batch, cols, ld, activations);
+        if (staging.length < floats) {
+            staging = new float[Math.toIntExact(floats)];
+        }
+        batchKernels.pack(x, xOffset, xStride, batch, cols, ld, staging, activations);
     }
 
     private void copyActivations(float[] x, int xOffset, int xStride, int batch, int cols, int ld) {

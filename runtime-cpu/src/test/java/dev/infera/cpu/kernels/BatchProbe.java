@@ -48,6 +48,7 @@ public final class BatchProbe {
             }
             MemorySegment packed = Arena.ofAuto().allocate(4 * batched.packedFloats(batch, ld), 64);
             float[] y = new float[batch * rows];
+            float[] staging = new float[Math.toIntExact(batched.packedFloats(batch, ld))];
             int reps = Math.max(1, 2000 / batch);
             double flops = 2.0 * reps * rows * cols * batch;
             for (int round = 0; round < 8; round++) {
@@ -63,7 +64,7 @@ public final class BatchProbe {
                 long t1 = threads.getCurrentThreadCpuTime();
                 long bytes1 = threads.getCurrentThreadAllocatedBytes();
                 for (int rep = 0; rep < reps; rep++) {
-                    batched.pack(x, 0, cols, batch, cols, ld, packed);
+                    batched.pack(x, 0, cols, batch, cols, ld, staging, packed);
                     for (int r = 0; r < rows; r += 16) {
                         int n = Math.min(16, rows - r);
                         kernels.decodeRows(kind, data, w.rowBytes(), cols, r, n, buf, ld);
@@ -78,11 +79,15 @@ public final class BatchProbe {
                     }
                 }
                 long t3 = threads.getCurrentThreadCpuTime();
+                for (int rep = 0; rep < reps; rep++) {
+                    batched.pack(x, 0, cols, batch, cols, ld, staging, packed);
+                }
+                long t4 = threads.getCurrentThreadCpuTime();
                 if (round >= 5) {
                     System.out.printf("%-5s %dx%d batch %3d: old tiles %6.1f GFLOP/s (%d B) | broadcast %6.1f GFLOP/s (%d B)"
-                            + " | decode alone %5.1f Gelem/s%n", type, rows, cols, batch, flops / (t1 - t0),
+                            + " | decode alone %5.1f Gelem/s | pack %.1f us%n", type, rows, cols, batch, flops / (t1 - t0),
                             bytes1 - bytes0, flops / (t2 - t1), bytes2 - bytes1,
-                            (double) reps * rows * cols / (t3 - t2));
+                            (double) reps * rows * cols / (t3 - t2), (t4 - t3) / 1e3 / reps);
                 }
             }
         }
