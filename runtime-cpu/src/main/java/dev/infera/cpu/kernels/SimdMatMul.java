@@ -19,10 +19,13 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Batch 1 (token-by-token decode) is bound by memory bandwidth: each worker streams its share of
  * weight rows once, decoding every block straight into the dot product with the activation row. Larger
  * batches are bound by arithmetic: a worker decodes {@value #DECODE_ROWS} rows at a time into its own
- * aligned buffer (small enough to stay in cache) and multiplies them with all activation rows in 4x4
- * register tiles, so weights are still read and decoded once per call whatever the batch. Types
- * without a SIMD decoder (Q2_K, Q3_K, Q8_K) take the second path with the scalar decoder of
- * {@link Dequantize}: correct, not fast.
+ * aligned buffer (small enough to stay in cache) and multiplies them with all activation rows, so
+ * weights are still read and decoded once per call whatever the batch. From a few rows on
+ * ({@link #minBroadcastBatch}) the activations are packed transposed and the product runs in
+ * broadcast tiles ({@link BatchKernels}: lanes over activation rows, no horizontal sums); smaller
+ * batches use 4x4 dot-product tiles ({@link DenseKernels}) over the plain aligned copy. Types
+ * without a SIMD decoder (Q2_K, Q3_K, Q8_K) are decoded with the scalar decoder of
+ * {@link Dequantize}, then take the same tiles: correct, not fast.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
  * templates (see {@link SpeciesSpecializer}). Calls are serialised on this object, which owns the
@@ -32,7 +35,6 @@ import jdk.incubator.vector.VectorSpecies;
 public final class SimdMatMul implements MatMul {
 
     static final int DECODE_ROWS = 16;
-    static final int MIN_BROADCAST_BATCH = 2;
     private static final int TASKS_PER_THREAD = 4;
     private static final int ALIGN = 64;
 
@@ -41,6 +43,7 @@ public final class SimdMatMul implements MatMul {
     private final RowKernels rowKernels;
     private final DenseKernels denseKernels;
     private final BatchKernels batchKernels;
+    private final int minBroadcastBatch;
     private final Job job = new Job();
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment[] decoded;
@@ -68,6 +71,7 @@ public final class SimdMatMul implements MatMul {
         this.batchKernels = SpeciesSpecializer.instantiate(MethodHandles.lookup(), BatchKernels.class,
                 "BroadcastTileKernels", species);
         this.scratch = new float[pool.numThreads()][BatchKernels.SCRATCH_FLOATS];
+        this.minBroadcastBatch = minBroadcastBatch(species.length());
     }
 
     public VectorSpecies<Float> species() {
@@ -92,7 +96,7 @@ public final class SimdMatMul implements MatMul {
         int cols = w.cols();
         int ld = roundUp(cols, 16);
         boolean fused = batch == 1 && kind >= 0;
-        boolean broadcast = batch >= MIN_BROADCAST_BATCH;
+        boolean broadcast = batch >= minBroadcastBatch;
         if (broadcast) {
             packActivations(x, xOffset, xStride, batch, cols, ld);
         } else {
@@ -109,6 +113,15 @@ public final class SimdMatMul implements MatMul {
         } finally {
             job.clear();
         }
+    }
+
+    /**
+     * The smallest batch that takes the broadcast tiles: their smallest lane group holds L/2 activation
+     * rows, and below about three quarters of that the padding costs more than the 4x4 dot tiles
+     * (measured with 16 lanes: batch 2-4 slower, 6 and up faster).
+     */
+    static int minBroadcastBatch(int lanes) {
+        return Math.max(2, 3 * lanes / 8);
     }
 
     private void packActivations(float[] x, int xOffset, int xStride, int batch, int cols, int ld) {
