@@ -30,6 +30,6 @@ interface BatchKernels {
     void multiply(MemorySegment w, int numRows, int ld, MemorySegment packed, int batch,
             float[] y, int yOffset, int yStride, float[] scratch);
 
-    /** Scratch floats {@link #multiply} needs per worker: 16 rows by 16 lanes (8 rows by 32 lanes). */
-    int SCRATCH_FLOATS = 16 * 16;
+    /** Scratch floats {@link #multiply} needs per worker: 16 rows by 32 lanes. */
+    int SCRATCH_FLOATS = 16 * 32;
 }

@@ -117,37 +117,44 @@ final class BroadcastTileKernels implements BatchKernels {
             int n = Math.min(g, batch - b0);
             int yo = yOffset + b0 * yStride;
             for (int i0 = 0; i0 < numRows; i0 += TILE_ROWS) {
+                int at = i0 * VECTORS * LANES;
                 switch (kind) {
-                    case TILE_8X2 -> rows8x2(w, i0 * rb, rb, packed, base, ld, scratch);
-                    case TILE_PAIRS -> pairs8x2(w, i0 * rb, rb, packed, base, ld, scratch);
-                    default -> quads8x2(w, i0 * rb, rb, packed, base, ld, scratch);
+                    case TILE_8X2 -> rows8x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
+                    case TILE_PAIRS -> pairs8x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
+                    default -> quads8x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
                 }
-                scatter(scratch, REP[kind], Math.min(TILE_ROWS, numRows - i0), n, y, yo + i0, yStride);
             }
+            scatter(scratch, REP[kind], numRows, n, y, yo, yStride);
             base += 4L * g * ld;
             b0 += g;
         }
     }
 
     /**
-     * Moves a tile's results from {@code out} (row i's accumulators at floats {@code i * 2L}: activation
-     * row b's rep partial sums at {@code b * rep}) to {@code y[yo + b * ys + i]}, adding the partial sums.
+     * Moves the results of a block's tiles from {@code out} (row i's accumulators at floats
+     * {@code i * 2L}; activation row b's rep partial sums at {@code b * rep} from there) to
+     * {@code y[yo + b * ys + i]}, adding the partial sums. Activation row by activation row, so that
+     * each output row's few cache lines are written whole and at once: written row by row instead,
+     * the 2L lines of a tile, often a multiple of 4 KB apart, fought over a few L1 sets and the
+     * scatter took as long as the tiles.
      */
     private static void scatter(float[] out, int rep, int rows, int batch, float[] y, int yo, int ys) {
-        for (int i = 0; i < rows; i++) {
-            int at = i * VECTORS * LANES;
-            int yi = yo + i;
+        int rowFloats = VECTORS * LANES;
+        for (int b = 0; b < batch; b++) {
+            int yb = yo + b * ys;
+            int at = b * rep;
             if (rep == 1) {
-                for (int b = 0; b < batch; b++) {
-                    y[yi + b * ys] = out[at + b];
+                for (int i = 0; i < rows; i++) {
+                    y[yb + i] = out[at + i * rowFloats];
                 }
             } else if (rep == 2) {
-                for (int b = 0; b < batch; b++) {
-                    y[yi + b * ys] = out[at + 2 * b] + out[at + 2 * b + 1];
+                for (int i = 0; i < rows; i++) {
+                    y[yb + i] = out[at + i * rowFloats] + out[at + i * rowFloats + 1];
                 }
             } else {
-                for (int b = 0; b < batch; b++) {
-                    y[yi + b * ys] = (out[at + 4 * b] + out[at + 4 * b + 1]) + (out[at + 4 * b + 2] + out[at + 4 * b + 3]);
+                for (int i = 0; i < rows; i++) {
+                    int a = at + i * rowFloats;
+                    y[yb + i] = (out[a] + out[a + 1]) + (out[a + 2] + out[a + 3]);
                 }
             }
         }
@@ -158,7 +165,7 @@ final class BroadcastTileKernels implements BatchKernels {
     }
 
     /** 8 weight rows by 2 vectors of activation rows: per column 2 loads, 8 broadcasts, 16 FMAs. */
-    private static void rows8x2(MemorySegment w, long wo, long rb, MemorySegment xp, long xo, int ld, float[] out) {
+    private static void rows8x2(MemorySegment w, long wo, long rb, MemorySegment xp, long xo, int ld, float[] out, int outAt) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int k = 0; k < ld; k++) {
             long xk = xo + 8L * LANES * k;
@@ -190,26 +197,26 @@ final class BroadcastTileKernels implements BatchKernels {
             a70 = v.fma(x0, a70);
             a71 = v.fma(x1, a71);
         }
-        a00.intoArray(out, 0 * LANES);
-        a01.intoArray(out, 1 * LANES);
-        a10.intoArray(out, 2 * LANES);
-        a11.intoArray(out, 3 * LANES);
-        a20.intoArray(out, 4 * LANES);
-        a21.intoArray(out, 5 * LANES);
-        a30.intoArray(out, 6 * LANES);
-        a31.intoArray(out, 7 * LANES);
-        a40.intoArray(out, 8 * LANES);
-        a41.intoArray(out, 9 * LANES);
-        a50.intoArray(out, 10 * LANES);
-        a51.intoArray(out, 11 * LANES);
-        a60.intoArray(out, 12 * LANES);
-        a61.intoArray(out, 13 * LANES);
-        a70.intoArray(out, 14 * LANES);
-        a71.intoArray(out, 15 * LANES);
+        a00.intoArray(out, outAt + 0 * LANES);
+        a01.intoArray(out, outAt + 1 * LANES);
+        a10.intoArray(out, outAt + 2 * LANES);
+        a11.intoArray(out, outAt + 3 * LANES);
+        a20.intoArray(out, outAt + 4 * LANES);
+        a21.intoArray(out, outAt + 5 * LANES);
+        a30.intoArray(out, outAt + 6 * LANES);
+        a31.intoArray(out, outAt + 7 * LANES);
+        a40.intoArray(out, outAt + 8 * LANES);
+        a41.intoArray(out, outAt + 9 * LANES);
+        a50.intoArray(out, outAt + 10 * LANES);
+        a51.intoArray(out, outAt + 11 * LANES);
+        a60.intoArray(out, outAt + 12 * LANES);
+        a61.intoArray(out, outAt + 13 * LANES);
+        a70.intoArray(out, outAt + 14 * LANES);
+        a71.intoArray(out, outAt + 15 * LANES);
     }
 
     /** 8 weight rows by 2 vectors of activation rows with 2 columns each: per 2 columns 2 loads, 8 two-float broadcasts, 16 FMAs. */
-    private static void pairs8x2(MemorySegment w, long wo, long rb, MemorySegment xp, long xo, int ld, float[] out) {
+    private static void pairs8x2(MemorySegment w, long wo, long rb, MemorySegment xp, long xo, int ld, float[] out, int outAt) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int k = 0; k < ld; k += 2) {
             long xk = xo + 8L * LANES * k / 2;
@@ -241,26 +248,26 @@ final class BroadcastTileKernels implements BatchKernels {
             a70 = v.fma(x0, a70);
             a71 = v.fma(x1, a71);
         }
-        a00.intoArray(out, 0 * LANES);
-        a01.intoArray(out, 1 * LANES);
-        a10.intoArray(out, 2 * LANES);
-        a11.intoArray(out, 3 * LANES);
-        a20.intoArray(out, 4 * LANES);
-        a21.intoArray(out, 5 * LANES);
-        a30.intoArray(out, 6 * LANES);
-        a31.intoArray(out, 7 * LANES);
-        a40.intoArray(out, 8 * LANES);
-        a41.intoArray(out, 9 * LANES);
-        a50.intoArray(out, 10 * LANES);
-        a51.intoArray(out, 11 * LANES);
-        a60.intoArray(out, 12 * LANES);
-        a61.intoArray(out, 13 * LANES);
-        a70.intoArray(out, 14 * LANES);
-        a71.intoArray(out, 15 * LANES);
+        a00.intoArray(out, outAt + 0 * LANES);
+        a01.intoArray(out, outAt + 1 * LANES);
+        a10.intoArray(out, outAt + 2 * LANES);
+        a11.intoArray(out, outAt + 3 * LANES);
+        a20.intoArray(out, outAt + 4 * LANES);
+        a21.intoArray(out, outAt + 5 * LANES);
+        a30.intoArray(out, outAt + 6 * LANES);
+        a31.intoArray(out, outAt + 7 * LANES);
+        a40.intoArray(out, outAt + 8 * LANES);
+        a41.intoArray(out, outAt + 9 * LANES);
+        a50.intoArray(out, outAt + 10 * LANES);
+        a51.intoArray(out, outAt + 11 * LANES);
+        a60.intoArray(out, outAt + 12 * LANES);
+        a61.intoArray(out, outAt + 13 * LANES);
+        a70.intoArray(out, outAt + 14 * LANES);
+        a71.intoArray(out, outAt + 15 * LANES);
     }
 
     /** 8 weight rows by 2 vectors of activation rows with 4 columns each: per 4 columns 2 loads, 8 four-float broadcasts, 16 FMAs. */
-    private static void quads8x2(MemorySegment w, long wo, long rb, MemorySegment xp, long xo, int ld, float[] out) {
+    private static void quads8x2(MemorySegment w, long wo, long rb, MemorySegment xp, long xo, int ld, float[] out, int outAt) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int k = 0; k < ld; k += 4) {
             long xk = xo + 8L * LANES * k / 4;
@@ -292,21 +299,21 @@ final class BroadcastTileKernels implements BatchKernels {
             a70 = v.fma(x0, a70);
             a71 = v.fma(x1, a71);
         }
-        a00.intoArray(out, 0 * LANES);
-        a01.intoArray(out, 1 * LANES);
-        a10.intoArray(out, 2 * LANES);
-        a11.intoArray(out, 3 * LANES);
-        a20.intoArray(out, 4 * LANES);
-        a21.intoArray(out, 5 * LANES);
-        a30.intoArray(out, 6 * LANES);
-        a31.intoArray(out, 7 * LANES);
-        a40.intoArray(out, 8 * LANES);
-        a41.intoArray(out, 9 * LANES);
-        a50.intoArray(out, 10 * LANES);
-        a51.intoArray(out, 11 * LANES);
-        a60.intoArray(out, 12 * LANES);
-        a61.intoArray(out, 13 * LANES);
-        a70.intoArray(out, 14 * LANES);
-        a71.intoArray(out, 15 * LANES);
+        a00.intoArray(out, outAt + 0 * LANES);
+        a01.intoArray(out, outAt + 1 * LANES);
+        a10.intoArray(out, outAt + 2 * LANES);
+        a11.intoArray(out, outAt + 3 * LANES);
+        a20.intoArray(out, outAt + 4 * LANES);
+        a21.intoArray(out, outAt + 5 * LANES);
+        a30.intoArray(out, outAt + 6 * LANES);
+        a31.intoArray(out, outAt + 7 * LANES);
+        a40.intoArray(out, outAt + 8 * LANES);
+        a41.intoArray(out, outAt + 9 * LANES);
+        a50.intoArray(out, outAt + 10 * LANES);
+        a51.intoArray(out, outAt + 11 * LANES);
+        a60.intoArray(out, outAt + 12 * LANES);
+        a61.intoArray(out, outAt + 13 * LANES);
+        a70.intoArray(out, outAt + 14 * LANES);
+        a71.intoArray(out, outAt + 15 * LANES);
     }
 }

@@ -83,7 +83,14 @@ public final class BatchProbe {
                     batched.pack(x, 0, cols, batch, cols, ld, staging, packed);
                 }
                 long t4 = threads.getCurrentThreadCpuTime();
+                for (int rep = 0; rep < reps; rep++) {
+                    for (int r = 0; r < rows; r += 16) {
+                        batched.multiply(buf, Math.min(16, rows - r), ld, packed, batch, y, r, rows, scratch);
+                    }
+                }
+                long t5 = threads.getCurrentThreadCpuTime();
                 if (round >= 5) {
+                    System.out.printf("      multiply alone (one decoded block) %6.1f GFLOP/s%n", flops / (t5 - t4));
                     System.out.printf("%-5s %dx%d batch %3d: old tiles %6.1f GFLOP/s (%d B) | broadcast %6.1f GFLOP/s (%d B)"
                             + " | decode alone %5.1f Gelem/s | pack %.1f us%n", type, rows, cols, batch, flops / (t1 - t0),
                             bytes1 - bytes0, flops / (t2 - t1), bytes2 - bytes1,
