@@ -13,13 +13,15 @@ interface BatchKernels {
     long packedFloats(int batch, int ld);
 
     /**
-     * Writes {@code batch} rows of {@code cols} activations ({@code x[xOffset + b * xStride + c]}) into
-     * {@code packed} in the layout {@link #multiply} reads, zero-padded to {@code ld} columns and to
-     * whole lane groups; {@code packed} is 64-byte aligned and both it and {@code staging} (where the
-     * layout is built with plain array stores, then copied in one go) hold {@link #packedFloats} floats.
+     * Writes columns {@code [fromCol, toCol)} (multiples of 16, {@code toCol <= ld}) of {@code batch} rows
+     * of {@code cols} activations ({@code x[xOffset + b * xStride + c]}) into {@code packed} in the
+     * layout {@link #multiply} reads, zero-padded to {@code ld} columns and to whole lane groups. The
+     * layout is built in {@code staging} with plain array stores, then copied. Calls for disjoint
+     * column ranges touch disjoint floats, so they may run in parallel. {@code packed} is 64-byte
+     * aligned; it and {@code staging} hold at least {@link #packedFloats} floats.
      */
-    void pack(float[] x, int xOffset, int xStride, int batch, int cols, int ld, float[] staging,
-            MemorySegment packed);
+    void pack(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int fromCol, int toCol,
+            float[] staging, MemorySegment packed);
 
     /**
      * {@code y[yOffset + b * yStride + i] = dot(w row i, x row b)} for {@code i < numRows} (at most 16)

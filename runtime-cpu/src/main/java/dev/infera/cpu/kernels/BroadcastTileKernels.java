@@ -75,35 +75,39 @@ final class BroadcastTileKernels implements BatchKernels {
     }
 
     @Override
-    public void pack(float[] x, int xOffset, int xStride, int batch, int cols, int ld, float[] staging,
-            MemorySegment packed) {
-        int floats = Math.toIntExact(packedFloats(batch, ld));
-        java.util.Arrays.fill(staging, 0, floats, 0f);
+    public void pack(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int fromCol, int toCol,
+            float[] staging, MemorySegment packed) {
         int base = 0;
+        int end = Math.min(toCol, cols);
         for (int b0 = 0; b0 < batch; ) {
             int kind = kindFor(batch - b0);
             int g = groupRows(kind);
             int rep = REP[kind];
+            int shift = Integer.numberOfTrailingZeros(rep);
             int perVector = LANES / rep;
             int n = Math.min(g, batch - b0);
-            for (int bl = 0; bl < n; bl++) {
-                int xo = xOffset + (b0 + bl) * xStride;
-                int v = bl / perVector;
-                int at = base + v * LANES + (bl - v * perVector) * rep;
-                if (rep == 1) {
-                    for (int k = 0; k < cols; k++) {
-                        staging[at + k * VECTORS * LANES] = x[xo + k];
-                    }
-                } else {
-                    for (int k = 0; k < cols; k++) {
-                        staging[at + (k / rep) * VECTORS * LANES + (k & (rep - 1))] = x[xo + k];
+            // Columns [fromCol, toCol) of a group are floats [lo, hi): g floats per column.
+            int lo = base + fromCol * g;
+            int hi = base + toCol * g;
+            if (n < g || toCol > cols) {
+                java.util.Arrays.fill(staging, lo, hi, 0f);
+            }
+            // 16 columns of every row of the group at a time, so the lines written stay in L1.
+            for (int k0 = fromCol; k0 < end; k0 += 16) {
+                int k1 = Math.min(end, k0 + 16);
+                for (int bl = 0; bl < n; bl++) {
+                    int xo = xOffset + (b0 + bl) * xStride;
+                    int v = bl / perVector;
+                    int at = base + v * LANES + (bl - v * perVector) * rep;
+                    for (int k = k0; k < k1; k++) {
+                        staging[at + (k >> shift) * VECTORS * LANES + (k & (rep - 1))] = x[xo + k];
                     }
                 }
             }
+            MemorySegment.copy(staging, lo, packed, FLOAT_LE, 4L * lo, hi - lo);
             base += g * ld;
             b0 += g;
         }
-        MemorySegment.copy(staging, 0, packed, FLOAT_LE, 0, floats);
     }
 
     @Override

@@ -37,6 +37,8 @@ public final class SimdMatMul implements MatMul {
     static final int DECODE_ROWS = 16;
     private static final int TASKS_PER_THREAD = 4;
     private static final int ALIGN = 64;
+    /** Below about this many packed floats per task, packing in parallel costs more than it saves. */
+    private static final int PACK_FLOATS_PER_TASK = 4096;
 
     private final WorkerPool pool;
     private final VectorSpecies<Float> species;
@@ -45,6 +47,7 @@ public final class SimdMatMul implements MatMul {
     private final BatchKernels batchKernels;
     private final int minBroadcastBatch;
     private final Job job = new Job();
+    private final PackJob packJob = new PackJob();
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment[] decoded;
     private final float[][] scalarRows;
@@ -132,7 +135,45 @@ public final class SimdMatMul implements MatMul {
         if (staging.length < floats) {
             staging = new float[Math.toIntExact(floats)];
         }
-        batchKernels.pack(x, xOffset, xStride, batch, cols, ld, staging, activations);
+        int chunks = Math.min(ld / 16, Math.min(pool.numThreads() * 2, batch * ld / PACK_FLOATS_PER_TASK));
+        if (chunks <= 1) {
+            batchKernels.pack(x, xOffset, xStride, batch, cols, ld, 0, ld, staging, activations);
+            return;
+        }
+        packJob.set(x, xOffset, xStride, batch, cols, ld, roundUp(ceilDiv(ld, chunks), 16));
+        try {
+            pool.parallelFor(ceilDiv(ld, packJob.colsPerTask), packJob);
+        } finally {
+            packJob.x = null;
+        }
+    }
+
+    /** Packs the activations in parallel, one run of columns per task. */
+    private final class PackJob implements WorkerPool.Task {
+        private float[] x;
+        private int xOffset;
+        private int xStride;
+        private int batch;
+        private int cols;
+        private int ld;
+        private int colsPerTask;
+
+        void set(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int colsPerTask) {
+            this.x = x;
+            this.xOffset = xOffset;
+            this.xStride = xStride;
+            this.batch = batch;
+            this.cols = cols;
+            this.ld = ld;
+            this.colsPerTask = colsPerTask;
+        }
+
+        @Override
+        public void run(int taskIndex, int workerIndex) {
+            int from = taskIndex * colsPerTask;
+            batchKernels.pack(x, xOffset, xStride, batch, cols, ld, from, Math.min(ld, from + colsPerTask), staging,
+                    activations);
+        }
     }
 
     private void copyActivations(float[] x, int xOffset, int xStride, int batch, int cols, int ld) {

@@ -64,7 +64,7 @@ public final class BatchProbe {
                 long t1 = threads.getCurrentThreadCpuTime();
                 long bytes1 = threads.getCurrentThreadAllocatedBytes();
                 for (int rep = 0; rep < reps; rep++) {
-                    batched.pack(x, 0, cols, batch, cols, ld, staging, packed);
+                    batched.pack(x, 0, cols, batch, cols, ld, 0, ld, staging, packed);
                     for (int r = 0; r < rows; r += 16) {
                         int n = Math.min(16, rows - r);
                         kernels.decodeRows(kind, data, w.rowBytes(), cols, r, n, buf, ld);
@@ -80,7 +80,7 @@ public final class BatchProbe {
                 }
                 long t3 = threads.getCurrentThreadCpuTime();
                 for (int rep = 0; rep < reps; rep++) {
-                    batched.pack(x, 0, cols, batch, cols, ld, staging, packed);
+                    batched.pack(x, 0, cols, batch, cols, ld, 0, ld, staging, packed);
                 }
                 long t4 = threads.getCurrentThreadCpuTime();
                 for (int rep = 0; rep < reps; rep++) {

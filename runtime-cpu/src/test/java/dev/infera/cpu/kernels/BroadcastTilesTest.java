@@ -81,6 +81,21 @@ class BroadcastTilesTest {
     }
 
     @Test
+    void packsInParallelWithPaddedColumns() {
+        // 70 x 336 packed floats split into column runs over both workers; the last run holds the 3
+        // padding columns of the odd width, the last lane group 6 missing activation rows.
+        WeightMatrix w = TestMatrices.random(GgmlType.F16, 13, 333, 21);
+        Random random = new Random(8);
+        int batch = 70;
+        float[] x = TestMatrices.gaussian(random, batch * w.cols());
+        float[] expected = new float[batch * w.rows()];
+        float[] actual = new float[batch * w.rows()];
+        new ScalarMatMul().apply(w, x, batch, expected);
+        kernels(16).apply(w, x, batch, actual);
+        SimdMatMulTest.assertClose(w, x, batch, expected, actual, "F16 13x333 batch 70");
+    }
+
+    @Test
     void stridedOutputsLeaveTheGapsAlone() {
         WeightMatrix w = TestMatrices.random(GgmlType.Q8_0, 19, 160, 5);
         Random random = new Random(9);
