@@ -15,13 +15,13 @@ interface BatchKernels {
     /**
      * Writes columns {@code [fromCol, toCol)} (multiples of 16, {@code toCol <= ld}) of {@code batch} rows
      * of {@code cols} activations ({@code x[xOffset + b * xStride + c]}) into {@code packed} in the
-     * layout {@link #multiply} reads, zero-padded to {@code ld} columns and to whole lane groups. The
-     * layout is built in {@code staging} with plain array stores, then copied. Calls for disjoint
-     * column ranges touch disjoint floats, so they may run in parallel. {@code packed} is 64-byte
-     * aligned; it and {@code staging} hold at least {@link #packedFloats} floats.
+     * layout {@link #multiply} reads, zero-padded to {@code ld} columns and to whole lane groups (one
+     * gather per vector). Calls for disjoint column ranges write disjoint floats, so they may run in
+     * parallel. {@code packed} is 64-byte aligned and holds at least {@link #packedFloats} floats;
+     * {@code lanes} is scratch for one vector's gather offsets (16 ints).
      */
     void pack(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int fromCol, int toCol,
-            float[] staging, MemorySegment packed);
+            int[] lanes, MemorySegment packed);
 
     /**
      * {@code y[yOffset + b * yStride + i] = dot(w row i, x row b)} for {@code i < numRows} (at most 16)

@@ -53,7 +53,7 @@ public final class SimdMatMul implements MatMul {
     private final float[][] scalarRows;
     private final float[][] scratch;
     private MemorySegment activations = MemorySegment.NULL;
-    private float[] staging = new float[0];
+    private final int[][] gatherLanes;
 
     /** Kernels of the platform's preferred species. */
     public SimdMatMul(WorkerPool pool) {
@@ -74,6 +74,7 @@ public final class SimdMatMul implements MatMul {
         this.batchKernels = SpeciesSpecializer.instantiate(MethodHandles.lookup(), BatchKernels.class,
                 "BroadcastTileKernels", species);
         this.scratch = new float[pool.numThreads()][BatchKernels.SCRATCH_FLOATS];
+        this.gatherLanes = new int[pool.numThreads()][16];
         this.minBroadcastBatch = minBroadcastBatch(species.length());
     }
 
@@ -132,12 +133,9 @@ public final class SimdMatMul implements MatMul {
         if (activations.byteSize() < 4 * floats) {
             activations = arena.allocate(4 * floats, ALIGN);
         }
-        if (staging.length < floats) {
-            staging = new float[Math.toIntExact(floats)];
-        }
         int chunks = Math.min(ld / 16, Math.min(pool.numThreads() * 2, batch * ld / PACK_FLOATS_PER_TASK));
         if (chunks <= 1) {
-            batchKernels.pack(x, xOffset, xStride, batch, cols, ld, 0, ld, staging, activations);
+            batchKernels.pack(x, xOffset, xStride, batch, cols, ld, 0, ld, gatherLanes[0], activations);
             return;
         }
         packJob.set(x, xOffset, xStride, batch, cols, ld, roundUp(ceilDiv(ld, chunks), 16));
@@ -171,8 +169,8 @@ public final class SimdMatMul implements MatMul {
         @Override
         public void run(int taskIndex, int workerIndex) {
             int from = taskIndex * colsPerTask;
-            batchKernels.pack(x, xOffset, xStride, batch, cols, ld, from, Math.min(ld, from + colsPerTask), staging,
-                    activations);
+            batchKernels.pack(x, xOffset, xStride, batch, cols, ld, from, Math.min(ld, from + colsPerTask),
+                    gatherLanes[workerIndex], activations);
         }
     }
 

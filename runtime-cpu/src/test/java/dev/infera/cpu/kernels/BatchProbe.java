@@ -48,7 +48,7 @@ public final class BatchProbe {
             }
             MemorySegment packed = Arena.ofAuto().allocate(4 * batched.packedFloats(batch, ld), 64);
             float[] y = new float[batch * rows];
-            float[] staging = new float[Math.toIntExact(batched.packedFloats(batch, ld))];
+            int[] lanes = new int[16];
             int reps = Math.max(1, 2000 / batch);
             double flops = 2.0 * reps * rows * cols * batch;
             for (int round = 0; round < 8; round++) {
@@ -64,7 +64,7 @@ public final class BatchProbe {
                 long t1 = threads.getCurrentThreadCpuTime();
                 long bytes1 = threads.getCurrentThreadAllocatedBytes();
                 for (int rep = 0; rep < reps; rep++) {
-                    batched.pack(x, 0, cols, batch, cols, ld, 0, ld, staging, packed);
+                    batched.pack(x, 0, cols, batch, cols, ld, 0, ld, lanes, packed);
                     for (int r = 0; r < rows; r += 16) {
                         int n = Math.min(16, rows - r);
                         kernels.decodeRows(kind, data, w.rowBytes(), cols, r, n, buf, ld);
@@ -80,7 +80,7 @@ public final class BatchProbe {
                 }
                 long t3 = threads.getCurrentThreadCpuTime();
                 for (int rep = 0; rep < reps; rep++) {
-                    batched.pack(x, 0, cols, batch, cols, ld, 0, ld, staging, packed);
+                    batched.pack(x, 0, cols, batch, cols, ld, 0, ld, lanes, packed);
                 }
                 long t4 = threads.getCurrentThreadCpuTime();
                 for (int rep = 0; rep < reps; rep++) {

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BroadcastTilesTest {
 
-    /** With 16 lanes: 6-8 quads, 9-16 pairs, 17-32 one padded wide group, then wide groups plus the rest. */
-    private static final int[] BATCHES = {6, 7, 8, 9, 12, 16, 17, 31, 32, 33, 40, 47, 64, 70};
+    /** With 16 lanes: 6-8 quads, 9-16 pairs, 17-24 pairs and quads, 25-32 a (padded) wide group, and so on. */
+    private static final int[] BATCHES = {6, 7, 8, 9, 12, 16, 17, 24, 25, 31, 32, 33, 40, 47, 64, 70};
     private static WorkerPool pool;
     private static final java.util.Map<Integer, SimdMatMul> KERNELS = new java.util.HashMap<>();
 
