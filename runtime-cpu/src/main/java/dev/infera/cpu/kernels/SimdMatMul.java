@@ -36,6 +36,12 @@ public final class SimdMatMul implements MatMul {
 
     static final int DECODE_ROWS = 16;
     private static final int TASKS_PER_THREAD = 4;
+    /**
+     * Batched calls cut finer: a task is then compute-bound work on whole 16-row blocks, and with 576
+     * rows and 2 threads, 4 tasks per thread (80 rows each) could leave one thread idle for a
+     * seventh of the call at the end.
+     */
+    private static final int BATCHED_TASKS_PER_THREAD = 12;
     private static final int ALIGN = 64;
     /** Below about this many packed floats per task, packing in parallel costs more than it saves. */
     private static final int PACK_FLOATS_PER_TASK = 4096;
@@ -107,7 +113,8 @@ public final class SimdMatMul implements MatMul {
             copyActivations(x, xOffset, xStride, batch, cols, ld);
         }
         int unit = fused ? 4 : DECODE_ROWS;
-        int rowsPerTask = Math.max(unit, roundUp(ceilDiv(w.rows(), pool.numThreads() * TASKS_PER_THREAD), unit));
+        int tasksPerThread = fused ? TASKS_PER_THREAD : BATCHED_TASKS_PER_THREAD;
+        int rowsPerTask = Math.max(unit, roundUp(ceilDiv(w.rows(), pool.numThreads() * tasksPerThread), unit));
         if (!fused) {
             ensureDecodeBuffers(ld, kind < 0 ? cols : 0);
         }
