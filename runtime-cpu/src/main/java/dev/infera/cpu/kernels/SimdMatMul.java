@@ -19,10 +19,13 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Batch 1 (token-by-token decode) is bound by memory bandwidth: each worker streams its share of
  * weight rows once, decoding every block straight into the dot product with the activation row. Larger
  * batches are bound by arithmetic: a worker decodes {@value #DECODE_ROWS} rows at a time into its own
- * aligned buffer (small enough to stay in cache) and multiplies them with all activation rows in 4x4
- * register tiles, so weights are still read and decoded once per call whatever the batch. Types
- * without a SIMD decoder (Q2_K, Q3_K, Q8_K) take the second path with the scalar decoder of
- * {@link Dequantize}: correct, not fast.
+ * aligned buffer (small enough to stay in cache) and multiplies them with all activation rows, so
+ * weights are still read and decoded once per call whatever the batch. From a few rows on
+ * ({@link #minBroadcastBatch}) the activations are packed transposed and the product runs in
+ * broadcast tiles ({@link BatchKernels}: lanes over activation rows, no horizontal sums); smaller
+ * batches use 4x4 dot-product tiles ({@link DenseKernels}) over the plain aligned copy. Types
+ * without a SIMD decoder (Q2_K, Q3_K, Q8_K) are decoded with the scalar decoder of
+ * {@link Dequantize}, then take the same tiles: correct, not fast.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
  * templates (see {@link SpeciesSpecializer}). Calls are serialised on this object, which owns the
@@ -33,17 +36,30 @@ public final class SimdMatMul implements MatMul {
 
     static final int DECODE_ROWS = 16;
     private static final int TASKS_PER_THREAD = 4;
+    /**
+     * Batched calls cut finer: a task is then compute-bound work on whole 16-row blocks, and with 576
+     * rows and 2 threads, 4 tasks per thread (80 rows each) could leave one thread idle for a
+     * seventh of the call at the end.
+     */
+    private static final int BATCHED_TASKS_PER_THREAD = 12;
     private static final int ALIGN = 64;
+    /** Below about this many packed floats per task, packing in parallel costs more than it saves. */
+    private static final int PACK_FLOATS_PER_TASK = 4096;
 
     private final WorkerPool pool;
     private final VectorSpecies<Float> species;
     private final RowKernels rowKernels;
     private final DenseKernels denseKernels;
+    private final BatchKernels batchKernels;
+    private final int minBroadcastBatch;
     private final Job job = new Job();
+    private final PackJob packJob = new PackJob();
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment[] decoded;
     private final float[][] scalarRows;
+    private final float[][] scratch;
     private MemorySegment activations = MemorySegment.NULL;
+    private final int[][] gatherLanes;
 
     /** Kernels of the platform's preferred species. */
     public SimdMatMul(WorkerPool pool) {
@@ -61,6 +77,11 @@ public final class SimdMatMul implements MatMul {
         this.decoded = new MemorySegment[pool.numThreads()];
         java.util.Arrays.fill(decoded, MemorySegment.NULL);
         this.scalarRows = new float[pool.numThreads()][0];
+        this.batchKernels = SpeciesSpecializer.instantiate(MethodHandles.lookup(), BatchKernels.class,
+                "BroadcastTileKernels", species);
+        this.scratch = new float[pool.numThreads()][BatchKernels.SCRATCH_FLOATS];
+        this.gatherLanes = new int[pool.numThreads()][16];
+        this.minBroadcastBatch = minBroadcastBatch(species.length());
     }
 
     public VectorSpecies<Float> species() {
@@ -84,18 +105,79 @@ public final class SimdMatMul implements MatMul {
         }
         int cols = w.cols();
         int ld = roundUp(cols, 16);
-        copyActivations(x, xOffset, xStride, batch, cols, ld);
         boolean fused = batch == 1 && kind >= 0;
+        boolean broadcast = batch >= minBroadcastBatch;
+        if (broadcast) {
+            packActivations(x, xOffset, xStride, batch, cols, ld);
+        } else {
+            copyActivations(x, xOffset, xStride, batch, cols, ld);
+        }
         int unit = fused ? 4 : DECODE_ROWS;
-        int rowsPerTask = Math.max(unit, roundUp(ceilDiv(w.rows(), pool.numThreads() * TASKS_PER_THREAD), unit));
+        int tasksPerThread = fused ? TASKS_PER_THREAD : BATCHED_TASKS_PER_THREAD;
+        int rowsPerTask = Math.max(unit, roundUp(ceilDiv(w.rows(), pool.numThreads() * tasksPerThread), unit));
         if (!fused) {
             ensureDecodeBuffers(ld, kind < 0 ? cols : 0);
         }
-        job.set(w, kind, fused, rowsPerTask, ld, batch, y, yOffset, yStride);
+        job.set(w, kind, fused, broadcast, rowsPerTask, ld, batch, y, yOffset, yStride);
         try {
             pool.parallelFor(ceilDiv(w.rows(), rowsPerTask), job);
         } finally {
             job.clear();
+        }
+    }
+
+    /**
+     * The smallest batch that takes the broadcast tiles: their smallest lane group holds L/2 activation
+     * rows, and below about three quarters of that the padding costs more than the 4x4 dot tiles
+     * (measured with 16 lanes: batch 2-4 slower, 6 and up faster).
+     */
+    static int minBroadcastBatch(int lanes) {
+        return Math.max(2, 3 * lanes / 8);
+    }
+
+    private void packActivations(float[] x, int xOffset, int xStride, int batch, int cols, int ld) {
+        long floats = batchKernels.packedFloats(batch, ld);
+        if (activations.byteSize() < 4 * floats) {
+            activations = arena.allocate(4 * floats, ALIGN);
+        }
+        int chunks = Math.min(ld / 16, Math.min(pool.numThreads() * 2, batch * ld / PACK_FLOATS_PER_TASK));
+        if (chunks <= 1) {
+            batchKernels.pack(x, xOffset, xStride, batch, cols, ld, 0, ld, gatherLanes[0], activations);
+            return;
+        }
+        packJob.set(x, xOffset, xStride, batch, cols, ld, roundUp(ceilDiv(ld, chunks), 16));
+        try {
+            pool.parallelFor(ceilDiv(ld, packJob.colsPerTask), packJob);
+        } finally {
+            packJob.x = null;
+        }
+    }
+
+    /** Packs the activations in parallel, one run of columns per task. */
+    private final class PackJob implements WorkerPool.Task {
+        private float[] x;
+        private int xOffset;
+        private int xStride;
+        private int batch;
+        private int cols;
+        private int ld;
+        private int colsPerTask;
+
+        void set(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int colsPerTask) {
+            this.x = x;
+            this.xOffset = xOffset;
+            this.xStride = xStride;
+            this.batch = batch;
+            this.cols = cols;
+            this.ld = ld;
+            this.colsPerTask = colsPerTask;
+        }
+
+        @Override
+        public void run(int taskIndex, int workerIndex) {
+            int from = taskIndex * colsPerTask;
+            batchKernels.pack(x, xOffset, xStride, batch, cols, ld, from, Math.min(ld, from + colsPerTask),
+                    gatherLanes[workerIndex], activations);
         }
     }
 
@@ -138,6 +220,7 @@ public final class SimdMatMul implements MatMul {
         private WeightMatrix w;
         private int kind;
         private boolean fused;
+        private boolean broadcast;
         private int rowsPerTask;
         private int ld;
         private int batch;
@@ -145,11 +228,12 @@ public final class SimdMatMul implements MatMul {
         private int yOffset;
         private int yStride;
 
-        void set(WeightMatrix w, int kind, boolean fused, int rowsPerTask, int ld, int batch,
+        void set(WeightMatrix w, int kind, boolean fused, boolean broadcast, int rowsPerTask, int ld, int batch,
                 float[] y, int yOffset, int yStride) {
             this.w = w;
             this.kind = kind;
             this.fused = fused;
+            this.broadcast = broadcast;
             this.rowsPerTask = rowsPerTask;
             this.ld = ld;
             this.batch = batch;
@@ -181,7 +265,11 @@ public final class SimdMatMul implements MatMul {
                 } else {
                     decodeScalar(r, n, buf, scalarRows[workerIndex]);
                 }
-                denseKernels.denseTile(buf, n, activations, batch, ld, y, yOffset + r, yStride);
+                if (broadcast) {
+                    batchKernels.multiply(buf, n, ld, activations, batch, y, yOffset + r, yStride, scratch[workerIndex]);
+                } else {
+                    denseKernels.denseTile(buf, n, activations, batch, ld, y, yOffset + r, yStride);
+                }
             }
         }
 
