@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * from memory exactly once and are never stored anywhere. ({@link FloatDotKernels} and
  * {@link KQuantDotKernels} do the same for float and K-quant rows.)
  *
- * <p>Row pairs. The row loops take two rows per iteration, so both share every activation load and
+ * <p>Row pairs (Q8_0). The Q8_0 row loop takes two rows per iteration, so both share every activation load and
  * each row has its own accumulator (two independent FMA chains, half the loop overhead and horizontal
  * reductions per row). The pair is row {@code first + i} with row {@code first + half + i}, not two
  * adjacent rows: each half of the range is then one sequential stream through memory, which the
@@ -40,9 +40,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>C2's inlining budget. A helper that takes or returns a vector and is not inlined boxes it on
  * every call; past a node budget per compiled method C2 stops inlining. Q8_0 fits two explicit block
  * bodies (two rows) per iteration; four rows per iteration boxed (150 MB/s of garbage, three times
- * slower). The 4- and 5-bit types need more operations per block, so their pair runs through a
- * two-trip inner loop over the rows: C2 parses (and inlines) one block body and unrolls the loop
- * afterwards.
+ * slower). The 4- and 5-bit types need more operations per block and run one row at a time: their
+ * pairs, written as a two-trip inner loop over the rows so that C2 parsed one block body, compiled
+ * into boxed code in about one JVM run in three (Q4_0 decoding at 9 tok/s instead of 110 on
+ * SmolLM2-135M, depending on what the JIT saw first), a risk no speed-up is worth.
  */
 final class QuantDotKernels {
 
@@ -53,7 +54,7 @@ final class QuantDotKernels {
     }
 
     // Entry points, one per type, looked up by name (see RowKernels): each runs one type's
-    // walker over a run of rows, so each type compiles on its own. Pair loops write
+    // walker over a run of rows, so each type compiles on its own. The Q8_0 pair loop writes
     // y[yo + i] and y[yo + half + i] for rows first + i and first + half + i.
 
     static void q8_0Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
@@ -78,110 +79,26 @@ final class QuantDotKernels {
     }
 
     static void q4_0Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
-        int half = (end - first) >> 1;
-        long gap = half * rowBytes;
-        for (int i = 0; i < half; i++) {
-            long o0 = (first + i) * rowBytes;
-            long o1 = o0 + gap;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            long k = 0;
-            for (int c = 0; c < cols; c += 32, k += 18) {
-                for (int p = 0; p < 2; p++) {
-                    FloatVector a = q4_0Block(w, (p == 0 ? o0 : o1) + k, x, 4L * c, p == 0 ? a0 : a1);
-                    if (p == 0) {
-                        a0 = a;
-                    } else {
-                        a1 = a;
-                    }
-                }
-            }
-            y[yo + i] = a0.reduceLanes(VectorOperators.ADD);
-            y[yo + half + i] = a1.reduceLanes(VectorOperators.ADD);
-        }
-        if (first + 2 * half < end) {
-            y[yo + end - 1 - first] = q4_0Row(w, (end - 1) * rowBytes, cols, x);
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q4_0Row(w, r * rowBytes, cols, x);
         }
     }
 
     static void q4_1Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
-        int half = (end - first) >> 1;
-        long gap = half * rowBytes;
-        for (int i = 0; i < half; i++) {
-            long o0 = (first + i) * rowBytes;
-            long o1 = o0 + gap;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            long k = 0;
-            for (int c = 0; c < cols; c += 32, k += 20) {
-                for (int p = 0; p < 2; p++) {
-                    FloatVector a = q4_1Block(w, (p == 0 ? o0 : o1) + k, x, 4L * c, p == 0 ? a0 : a1);
-                    if (p == 0) {
-                        a0 = a;
-                    } else {
-                        a1 = a;
-                    }
-                }
-            }
-            y[yo + i] = a0.reduceLanes(VectorOperators.ADD);
-            y[yo + half + i] = a1.reduceLanes(VectorOperators.ADD);
-        }
-        if (first + 2 * half < end) {
-            y[yo + end - 1 - first] = q4_1Row(w, (end - 1) * rowBytes, cols, x);
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q4_1Row(w, r * rowBytes, cols, x);
         }
     }
 
     static void q5_0Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
-        int half = (end - first) >> 1;
-        long gap = half * rowBytes;
-        for (int i = 0; i < half; i++) {
-            long o0 = (first + i) * rowBytes;
-            long o1 = o0 + gap;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            long k = 0;
-            for (int c = 0; c < cols; c += 32, k += 22) {
-                for (int p = 0; p < 2; p++) {
-                    FloatVector a = q5_0Block(w, (p == 0 ? o0 : o1) + k, x, 4L * c, p == 0 ? a0 : a1);
-                    if (p == 0) {
-                        a0 = a;
-                    } else {
-                        a1 = a;
-                    }
-                }
-            }
-            y[yo + i] = a0.reduceLanes(VectorOperators.ADD);
-            y[yo + half + i] = a1.reduceLanes(VectorOperators.ADD);
-        }
-        if (first + 2 * half < end) {
-            y[yo + end - 1 - first] = q5_0Row(w, (end - 1) * rowBytes, cols, x);
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q5_0Row(w, r * rowBytes, cols, x);
         }
     }
 
     static void q5_1Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
-        int half = (end - first) >> 1;
-        long gap = half * rowBytes;
-        for (int i = 0; i < half; i++) {
-            long o0 = (first + i) * rowBytes;
-            long o1 = o0 + gap;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            long k = 0;
-            for (int c = 0; c < cols; c += 32, k += 24) {
-                for (int p = 0; p < 2; p++) {
-                    FloatVector a = q5_1Block(w, (p == 0 ? o0 : o1) + k, x, 4L * c, p == 0 ? a0 : a1);
-                    if (p == 0) {
-                        a0 = a;
-                    } else {
-                        a1 = a;
-                    }
-                }
-            }
-            y[yo + i] = a0.reduceLanes(VectorOperators.ADD);
-            y[yo + half + i] = a1.reduceLanes(VectorOperators.ADD);
-        }
-        if (first + 2 * half < end) {
-            y[yo + end - 1 - first] = q5_1Row(w, (end - 1) * rowBytes, cols, x);
+        for (int r = first; r < end; r++) {
+            y[yo + r - first] = q5_1Row(w, r * rowBytes, cols, x);
         }
     }
 
@@ -308,11 +225,19 @@ final class QuantDotKernels {
         return acc;
     }
 
-    /** The 32 activations from byte {@code at} folded into one vector (lane sums). */
+    /**
+     * The 32 activations from byte {@code at} folded into one vector (lane sums). Written out without a
+     * loop: a loop carrying a vector through a helper that returns one is the shape C2 sometimes
+     * compiles into boxed code, depending on what it compiled first.
+     */
     private static FloatVector sum32(MemorySegment x, long at) {
-        FloatVector s = load(x, at);
-        for (int i = 1; i < 32 / L; i++) {
-            s = s.add(load(x, at + 4L * L * i));
+        FloatVector s = load(x, at).add(load(x, at + 4L * L));
+        if (L < 16) {
+            s = s.add(load(x, at + 8L * L)).add(load(x, at + 12L * L));
+            if (L < 8) {
+                s = s.add(load(x, at + 16L * L)).add(load(x, at + 20L * L)).add(load(x, at + 24L * L))
+                        .add(load(x, at + 28L * L));
+            }
         }
         return s;
     }
