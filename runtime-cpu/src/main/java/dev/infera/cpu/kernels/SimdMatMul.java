@@ -22,10 +22,12 @@ import jdk.incubator.vector.VectorSpecies;
  * aligned buffer (small enough to stay in cache) and multiplies them with all activation rows, so
  * weights are still read and decoded once per call whatever the batch. From a few rows on
  * ({@link #minBroadcastBatch}) the activations are packed transposed and the product runs in
- * broadcast tiles ({@link BatchKernels}: lanes over activation rows, no horizontal sums); smaller
- * batches use 4x4 dot-product tiles ({@link DenseKernels}) over the plain aligned copy. Types
- * without a SIMD decoder (Q2_K, Q3_K, Q8_K) are decoded with the scalar decoder of
- * {@link Dequantize}, then take the same tiles: correct, not fast.
+ * broadcast tiles ({@link BatchKernels}: lanes over activation rows, no horizontal sums). Smaller
+ * batches run the batch-1 row kernels once per activation row over short runs of weight rows (read
+ * from memory once, from cache by the other passes; see {@link #copyActivationRows}). Types without
+ * a SIMD decoder (Q2_K, Q3_K, Q8_K) are decoded with the scalar decoder of {@link Dequantize}, then
+ * take the broadcast tiles or, below their threshold, 4x4 dot-product tiles ({@link DenseKernels}):
+ * correct, not fast.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
  * templates (see {@link SpeciesSpecializer}). Calls are serialised on this object, which owns the
@@ -35,6 +37,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class SimdMatMul implements MatMul {
 
     static final int DECODE_ROWS = 16;
+    /** Weight rows per pass of the small-batch path (about 40 KB of Q8_0 rows at width 576: stays in L1/L2). */
+    static final int ROW_PASS_ROWS = 64;
     private static final int TASKS_PER_THREAD = 4;
     /**
      * Batched calls cut finer: a task is then compute-bound work on whole 16-row blocks, and with 576
@@ -59,6 +63,8 @@ public final class SimdMatMul implements MatMul {
     private final float[][] scalarRows;
     private final float[][] scratch;
     private MemorySegment activations = MemorySegment.NULL;
+    /** Small batches: each activation row in its own aligned buffer, for the batch-1 row kernels. */
+    private final MemorySegment[] activationRows;
     private final int[][] gatherLanes;
 
     /** Kernels of the platform's preferred species. */
@@ -82,6 +88,8 @@ public final class SimdMatMul implements MatMul {
         this.scratch = new float[pool.numThreads()][BatchKernels.SCRATCH_FLOATS];
         this.gatherLanes = new int[pool.numThreads()][16];
         this.minBroadcastBatch = minBroadcastBatch(species.length());
+        this.activationRows = new MemorySegment[minBroadcastBatch];
+        java.util.Arrays.fill(activationRows, MemorySegment.NULL);
     }
 
     public VectorSpecies<Float> species() {
@@ -105,10 +113,12 @@ public final class SimdMatMul implements MatMul {
         }
         int cols = w.cols();
         int ld = roundUp(cols, 16);
-        boolean fused = batch == 1 && kind >= 0;
         boolean broadcast = batch >= minBroadcastBatch;
+        boolean fused = !broadcast && kind >= 0;
         if (broadcast) {
             packActivations(x, xOffset, xStride, batch, cols, ld);
+        } else if (fused && batch > 1) {
+            copyActivationRows(x, xOffset, xStride, batch, cols, ld);
         } else {
             copyActivations(x, xOffset, xStride, batch, cols, ld);
         }
@@ -123,6 +133,26 @@ public final class SimdMatMul implements MatMul {
             pool.parallelFor(ceilDiv(w.rows(), rowsPerTask), job);
         } finally {
             job.clear();
+        }
+    }
+
+    /**
+     * Batches below the broadcast threshold run the batch-1 row kernels once per activation row, over
+     * runs of {@link #ROW_PASS_ROWS} weight rows: the run is read from memory by the first pass and from
+     * cache by the others, and the weights are decoded in registers each time. At 2-5 rows that is
+     * faster than decoding the rows into a buffer for the 4x4 dot tiles, and every row's result is
+     * exactly its batch-1 result.
+     */
+    private void copyActivationRows(float[] x, int xOffset, int xStride, int batch, int cols, int ld) {
+        for (int b = 0; b < batch; b++) {
+            if (activationRows[b].byteSize() < 4L * ld) {
+                activationRows[b] = arena.allocate(4L * ld, ALIGN);
+            }
+            MemorySegment row = activationRows[b];
+            MemorySegment.copy(x, xOffset + b * xStride, row, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, cols);
+            for (int c = cols; c < ld; c++) {
+                row.set(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * c, 0f);
+            }
         }
     }
 
@@ -254,7 +284,17 @@ public final class SimdMatMul implements MatMul {
             int cols = w.cols();
             long rowBytes = w.rowBytes();
             if (fused) {
-                rowKernels.dotRows(kind, w.data(), rowBytes, cols, first, end, activations, y, yOffset + first);
+                if (batch == 1) {
+                    rowKernels.dotRows(kind, w.data(), rowBytes, cols, first, end, activations, y, yOffset + first);
+                    return;
+                }
+                for (int sub = first; sub < end; sub += ROW_PASS_ROWS) {
+                    int subEnd = Math.min(end, sub + ROW_PASS_ROWS);
+                    for (int b = 0; b < batch; b++) {
+                        rowKernels.dotRows(kind, w.data(), rowBytes, cols, sub, subEnd, activationRows[b], y,
+                                yOffset + b * yStride + sub);
+                    }
+                }
                 return;
             }
             MemorySegment buf = decoded[workerIndex];

@@ -115,6 +115,38 @@ class SimdMatMulTest {
         }
     }
 
+    /**
+     * Batches below the broadcast threshold run the batch-1 kernels once per activation row: each row
+     * of a strided small batch must equal, bit for bit, the same row multiplied alone, and the gaps
+     * between output rows stay untouched (150 rows cross several row passes and both threads).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(names = {"Q8_0", "Q4_0", "Q5_1", "F16", "BF16", "F32", "Q6_K"})
+    void smallBatchRowsAreTheirBatchOneResults(GgmlType type) {
+        WeightMatrix w = TestMatrices.random(type, 150, 256, 11);
+        SimdMatMul simd = kernels(16, 2);
+        Random random = new Random(5);
+        for (int batch = 2; batch < SimdMatMul.minBroadcastBatch(16); batch++) {
+            int xStride = 260;
+            int yStride = 170;
+            float[] x = TestMatrices.gaussian(random, batch * xStride);
+            float[] y = new float[batch * yStride];
+            java.util.Arrays.fill(y, 42f);
+            simd.apply(w, x, 0, xStride, batch, y, 0, yStride);
+            for (int b = 0; b < batch; b++) {
+                float[] alone = new float[w.rows()];
+                simd.apply(w, x, b * xStride, w.cols(), 1, alone, 0, w.rows());
+                for (int r = 0; r < w.rows(); r++) {
+                    assertThat(y[b * yStride + r]).as("%s batch %d row %d output %d", type, batch, b, r)
+                            .isEqualTo(alone[r]);
+                }
+                for (int r = w.rows(); r < yStride; r++) {
+                    assertThat(y[b * yStride + r]).isEqualTo(42f);
+                }
+            }
+        }
+    }
+
     @Test
     void stridedRowsAndOffsetsLeaveOtherElementsAlone() {
         WeightMatrix w = TestMatrices.random(GgmlType.Q4_K, 21, 256, 7);
