@@ -1,5 +1,6 @@
 package dev.infera.cpu;
 
+import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
@@ -62,7 +63,7 @@ class BatchInvarianceTest {
             for (int i = 0; i < NUM_PROMPTS; i++) {
                 assertThat(batched[i].tokens()).as("greedy tokens of prompt %d", i).containsExactly(alone[i].tokens());
                 for (int step = 0; step < DECODE_STEPS; step++) {
-                    double err = relativeError(batched[i].logits()[step], alone[i].logits()[step]);
+                    double err = PagedSequences.relativeError(batched[i].logits()[step], alone[i].logits()[step]);
                     worst = Math.max(worst, err);
                     assertThat(err).as("prompt %d, step %d", i, step).isLessThanOrEqualTo(1e-5);
                 }
@@ -131,16 +132,5 @@ class BatchInvarianceTest {
             }
         }
         return runs;
-    }
-
-    /** Largest element difference relative to the largest magnitude in the expected row. */
-    static double relativeError(float[] actual, float[] expected) {
-        double maxDiff = 0;
-        double scale = 0;
-        for (int i = 0; i < expected.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-            scale = Math.max(scale, Math.abs(expected[i]));
-        }
-        return maxDiff / scale;
     }
 }

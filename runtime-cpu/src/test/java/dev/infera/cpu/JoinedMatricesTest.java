@@ -1,5 +1,6 @@
 package dev.infera.cpu;
 
+import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
@@ -31,6 +32,7 @@ class JoinedMatricesTest {
             CpuModel.Layer joined = model.layers[0];
             assertThat(joined.qkv()).isNotNull();
             assertThat(joined.qkv().rows()).isEqualTo(config.queryDim() + 2 * config.kvDim());
+            assertThat(joined.gateUp()).isNotNull();
             assertThat(joined.gateUp().rows()).isEqualTo(2 * config.feedForwardLength());
             CpuModel.Layer apart = model.layers[1];
             assertThat(apart.qkv()).isNull();
@@ -57,7 +59,7 @@ class JoinedMatricesTest {
                 float[] a = fastSeqs.step(fastSeq, prompt);
                 float[] b = refSeqs.step(refSeq, prompt);
                 for (int step = 0; step < 3; step++) {
-                    assertThat(BatchInvarianceTest.relativeError(a, b)).as("prompt %d step %d", p, step)
+                    assertThat(PagedSequences.relativeError(a, b)).as("prompt %d step %d", p, step)
                             .isLessThanOrEqualTo(1e-4);
                     int next = PagedSequences.argmax(b);
                     a = fastSeqs.step(fastSeq, next);

@@ -1,5 +1,6 @@
 package dev.infera.cpu;
 
+import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;

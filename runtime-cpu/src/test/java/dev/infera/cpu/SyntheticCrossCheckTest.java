@@ -1,5 +1,6 @@
 package dev.infera.cpu;
 
+import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
@@ -47,7 +48,7 @@ class SyntheticCrossCheckTest {
                 float[] a = fastSeqs.step(fastSeq, prompt);
                 float[] b = refSeqs.step(refSeq, prompt);
                 for (int step = 0; ; step++) {
-                    double err = BatchInvarianceTest.relativeError(a, b);
+                    double err = PagedSequences.relativeError(a, b);
                     worst = Math.max(worst, err);
                     assertThat(err).as("%s prompt %d step %d", shape, p, step).isLessThanOrEqualTo(1e-4);
                     int next = PagedSequences.argmax(b);

@@ -1,5 +1,6 @@
 package dev.infera.cuda;
 
+import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.ExecutionBackend;
@@ -35,8 +36,8 @@ public final class BackendComparison {
                 prompts[i][j] = rnd.nextInt(vocab);
             }
         }
-        Sequences a = new Sequences(subject, 256, 16, seed);
-        Sequences b = new Sequences(reference, 256, 16, seed + 1);
+        PagedSequences a = new PagedSequences(subject, 256, 16, seed);
+        PagedSequences b = new PagedSequences(reference, 256, 16, seed + 1);
         int[] fed = new int[numPrompts];
         int[] produced = new int[numPrompts];
         int[] next = new int[numPrompts];
@@ -49,19 +50,19 @@ public final class BackendComparison {
         int total = 0;
         boolean busy = true;
         for (int stepIndex = 0; busy; stepIndex++) {
-            List<Sequences.Feed> feeds = new ArrayList<>();
+            List<PagedSequences.Feed> feeds = new ArrayList<>();
             List<Integer> owners = new ArrayList<>();
             for (int i = 0; i < numPrompts; i++) {
                 if (fed[i] < prompts[i].length) {
                     int end = Math.min(prompts[i].length, fed[i] + chunk);
                     boolean last = end == prompts[i].length;
-                    feeds.add(new Sequences.Feed(i, Arrays.copyOfRange(prompts[i], fed[i], end), last));
+                    feeds.add(new PagedSequences.Feed(i, Arrays.copyOfRange(prompts[i], fed[i], end), last));
                     if (last) {
                         owners.add(i);
                     }
                     fed[i] = end;
                 } else if (produced[i] < decodeSteps) {
-                    feeds.add(new Sequences.Feed(i, new int[] {next[i]}, true));
+                    feeds.add(new PagedSequences.Feed(i, new int[] {next[i]}, true));
                     owners.add(i);
                 }
             }
@@ -69,13 +70,13 @@ public final class BackendComparison {
             float[][] want = b.step(feeds);
             assertThat(got.length).isEqualTo(want.length).isEqualTo(owners.size());
             for (int r = 0; r < got.length; r++) {
-                double err = Sequences.relativeError(got[r], want[r]);
+                double err = PagedSequences.relativeError(got[r], want[r]);
                 worst = Math.max(worst, err);
                 assertThat(err).as("step %d, sequence %d: logits relative error", stepIndex, owners.get(r))
                         .isLessThanOrEqualTo(tolerance);
                 int i = owners.get(r);
-                next[i] = Sequences.argmax(want[r]);
-                agreed += Sequences.argmax(got[r]) == next[i] ? 1 : 0;
+                next[i] = PagedSequences.argmax(want[r]);
+                agreed += PagedSequences.argmax(got[r]) == next[i] ? 1 : 0;
                 total++;
                 produced[i]++;
             }

@@ -1,5 +1,6 @@
 package dev.infera.cuda;
 
+import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
@@ -47,8 +48,8 @@ class CudaBackendGpuTest {
         try (LoadedModel model = LoadedModel.open(SharedModels.file("stories260K.gguf"));
                 CudaBackend gpu = cuda(model.weights());
                 CpuBackend cpu = CpuBackend.create(new BackendContext(model.weights(), 2))) {
-            Sequences g = new Sequences(gpu, 20, 16, 7);
-            Sequences c = new Sequences(cpu, 20, 16, 8);
+            PagedSequences g = new PagedSequences(gpu, 20, 16, 7);
+            PagedSequences c = new PagedSequences(cpu, 20, 16, 8);
             int gs = g.newSequence();
             int cs = c.newSequence();
             int token = 1;
@@ -57,8 +58,8 @@ class CudaBackendGpuTest {
             for (int step = 0; step < 200; step++) {
                 float[] a = g.step(gs, token);
                 float[] b = c.step(cs, token);
-                worst = Math.max(worst, Sequences.relativeError(a, b));
-                token = Sequences.argmax(a);
+                worst = Math.max(worst, PagedSequences.relativeError(a, b));
+                token = PagedSequences.argmax(a);
                 generated[step] = token;
             }
             assertThat(TokenizerGguf.load(model.gguf().metadata()).decode(generated)).isEqualTo(expected);
@@ -111,16 +112,16 @@ class CudaBackendGpuTest {
             int[][] alone = new int[prompts.length][steps];
             float[][][] aloneLogits = new float[prompts.length][steps][];
             for (int i = 0; i < prompts.length; i++) {
-                Sequences s = new Sequences(gpu, 64, 16, i);
+                PagedSequences s = new PagedSequences(gpu, 64, 16, i);
                 int seq = s.newSequence();
                 float[] last = s.step(seq, prompts[i]);
                 for (int t = 0; t < steps; t++) {
                     aloneLogits[i][t] = last;
-                    alone[i][t] = Sequences.argmax(last);
+                    alone[i][t] = PagedSequences.argmax(last);
                     last = t + 1 < steps ? s.step(seq, alone[i][t]) : null;
                 }
             }
-            Sequences s = new Sequences(gpu, 256, 16, 99);
+            PagedSequences s = new PagedSequences(gpu, 256, 16, 99);
             int[] fed = new int[prompts.length];
             int[] produced = new int[prompts.length];
             int[] next = new int[prompts.length];
@@ -130,26 +131,26 @@ class CudaBackendGpuTest {
             double worst = 0;
             boolean busy = true;
             while (busy) {
-                List<Sequences.Feed> feeds = new ArrayList<>();
+                List<PagedSequences.Feed> feeds = new ArrayList<>();
                 List<Integer> owners = new ArrayList<>();
                 for (int i = prompts.length - 1; i >= 0; i--) {
                     if (fed[i] < prompts[i].length) {
                         int end = Math.min(prompts[i].length, fed[i] + 7);
-                        feeds.add(new Sequences.Feed(i, Arrays.copyOfRange(prompts[i], fed[i], end), end == prompts[i].length));
+                        feeds.add(new PagedSequences.Feed(i, Arrays.copyOfRange(prompts[i], fed[i], end), end == prompts[i].length));
                         if (end == prompts[i].length) {
                             owners.add(i);
                         }
                         fed[i] = end;
                     } else if (produced[i] < steps) {
-                        feeds.add(new Sequences.Feed(i, new int[] {next[i]}, true));
+                        feeds.add(new PagedSequences.Feed(i, new int[] {next[i]}, true));
                         owners.add(i);
                     }
                 }
                 float[][] rows = s.step(feeds);
                 for (int r = 0; r < rows.length; r++) {
                     int i = owners.get(r);
-                    worst = Math.max(worst, Sequences.relativeError(rows[r], aloneLogits[i][produced[i]]));
-                    next[i] = Sequences.argmax(rows[r]);
+                    worst = Math.max(worst, PagedSequences.relativeError(rows[r], aloneLogits[i][produced[i]]));
+                    next[i] = PagedSequences.argmax(rows[r]);
                     assertThat(next[i]).as("prompt %d, token %d", i, produced[i]).isEqualTo(alone[i][produced[i]]);
                     produced[i]++;
                 }
@@ -166,15 +167,15 @@ class CudaBackendGpuTest {
         ModelConfig c = SyntheticModel.smollm2Like(2, 1536, 49152 / 16);
         ModelWeights w = TestModels.weights(c, 77, true, GgmlType.BF16);
         try (CudaBackend gpu = cuda(w)) {
-            Sequences s = new Sequences(gpu, 128, 16, 5);
-            List<Sequences.Feed> prompts = new ArrayList<>();
+            PagedSequences s = new PagedSequences(gpu, 128, 16, 5);
+            List<PagedSequences.Feed> prompts = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                prompts.add(new Sequences.Feed(s.newSequence(), new int[] {1 + i, 2 * i + 5, 3 * i + 7, 100 + i}, true));
+                prompts.add(new PagedSequences.Feed(s.newSequence(), new int[] {1 + i, 2 * i + 5, 3 * i + 7, 100 + i}, true));
             }
             s.step(prompts);
-            List<Sequences.Feed> decode = new ArrayList<>();
+            List<PagedSequences.Feed> decode = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                decode.add(new Sequences.Feed(i, new int[] {200 + i}, true));
+                decode.add(new PagedSequences.Feed(i, new int[] {200 + i}, true));
             }
             StepBatch batch = s.batch(decode);
             StepResult logits = gpu.execute(batch);

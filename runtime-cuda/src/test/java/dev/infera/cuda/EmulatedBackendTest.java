@@ -1,5 +1,6 @@
 package dev.infera.cuda;
 
+import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
@@ -52,12 +53,12 @@ class EmulatedBackendTest {
         String expected = Files.readString(SharedModels.file("reference/stories260K/greedy_t0_n200.expected.txt"));
         try (LoadedModel model = LoadedModel.open(SharedModels.file("stories260K.gguf"));
                 CudaBackend backend = emulated(model.weights(), CudaBackend.DEQUANT_CHUNK_BYTES)) {
-            Sequences seqs = new Sequences(backend, 20, 16, 7);
+            PagedSequences seqs = new PagedSequences(backend, 20, 16, 7);
             int seq = seqs.newSequence();
             int token = 1;
             List<Integer> generated = new ArrayList<>();
             for (int step = 0; step < 200; step++) {
-                token = Sequences.argmax(seqs.step(seq, token));
+                token = PagedSequences.argmax(seqs.step(seq, token));
                 generated.add(token);
             }
             String text = dev.infera.core.tokenizer.TokenizerGguf.load(model.gguf().metadata())
@@ -100,15 +101,15 @@ class EmulatedBackendTest {
         ModelConfig c = SyntheticModel.smollm2Like(1, 128, 384);
         ModelWeights w = TestModels.weights(c, 5, true, GgmlType.BF16);
         try (CudaBackend backend = emulated(w, CudaBackend.DEQUANT_CHUNK_BYTES)) {
-            Sequences seqs = new Sequences(backend, 64, 16, 3);
-            List<Sequences.Feed> prefill = new ArrayList<>();
+            PagedSequences seqs = new PagedSequences(backend, 64, 16, 3);
+            List<PagedSequences.Feed> prefill = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                prefill.add(new Sequences.Feed(seqs.newSequence(), new int[] {i + 1, 40 + i, 7 * i + 3}, true));
+                prefill.add(new PagedSequences.Feed(seqs.newSequence(), new int[] {i + 1, 40 + i, 7 * i + 3}, true));
             }
             seqs.step(prefill);
-            List<Sequences.Feed> decode = new ArrayList<>();
+            List<PagedSequences.Feed> decode = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                decode.add(new Sequences.Feed(i, new int[] {100 + i}, true));
+                decode.add(new PagedSequences.Feed(i, new int[] {100 + i}, true));
             }
             StepBatch batch = seqs.batch(decode);
             StepResult logits = backend.execute(batch);
@@ -124,7 +125,7 @@ class EmulatedBackendTest {
         ModelWeights w = TestModels.weights(c, 9, true, GgmlType.Q8_0);
         EmulatedGpu gpu = new EmulatedGpu();
         CudaBackend backend = new CudaBackend(new BackendContext(w, 1), gpu, CudaBackend.DEQUANT_CHUNK_BYTES);
-        Sequences seqs = new Sequences(backend, 32, 16, 1);
+        PagedSequences seqs = new PagedSequences(backend, 32, 16, 1);
         seqs.step(seqs.newSequence(), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20);
         backend.allocateKvCache(16, 16);
         assertThat(gpu.liveAllocations()).isPositive();

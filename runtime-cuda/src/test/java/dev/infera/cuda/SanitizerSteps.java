@@ -5,6 +5,7 @@ import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.model.LoadedModel;
 import dev.infera.core.model.ModelConfig;
 import dev.infera.core.model.ModelWeights;
+import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SyntheticModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,20 +34,20 @@ public final class SanitizerSteps {
 
     private static void run(ModelWeights weights) {
         try (CudaBackend backend = CudaBackend.create(new BackendContext(weights, 1))) {
-            Sequences s = new Sequences(backend, 32, 16, 1);
-            List<Sequences.Feed> prefill = new ArrayList<>();
+            PagedSequences s = new PagedSequences(backend, 32, 16, 1);
+            List<PagedSequences.Feed> prefill = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 int[] prompt = new int[9 + 7 * i];
                 for (int j = 0; j < prompt.length; j++) {
                     prompt[j] = 1 + (j * 37 + i) % 300;
                 }
-                prefill.add(new Sequences.Feed(s.newSequence(), prompt, true));
+                prefill.add(new PagedSequences.Feed(s.newSequence(), prompt, true));
             }
             float[][] logits = s.step(prefill);
             for (int round = 0; round < 2; round++) {
-                List<Sequences.Feed> decode = new ArrayList<>();
+                List<PagedSequences.Feed> decode = new ArrayList<>();
                 for (int i = 0; i < 3; i++) {
-                    decode.add(new Sequences.Feed(i, new int[] {Sequences.argmax(logits[i])}, true));
+                    decode.add(new PagedSequences.Feed(i, new int[] {PagedSequences.argmax(logits[i])}, true));
                 }
                 logits = s.step(decode);
             }

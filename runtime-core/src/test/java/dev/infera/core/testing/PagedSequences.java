@@ -1,7 +1,8 @@
-package dev.infera.cpu;
+package dev.infera.core.testing;
 
 import dev.infera.core.backend.ExecutionBackend;
 import dev.infera.core.backend.KvCacheLayout;
+import dev.infera.core.backend.StepBatch;
 import dev.infera.core.backend.StepBatchBuilder;
 import dev.infera.core.backend.StepResult;
 import java.util.ArrayDeque;
@@ -13,15 +14,15 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * A minimal stand-in for the engine's KV block manager, for tests: hands out blocks from a shuffled
- * free list (so no sequence's blocks are contiguous or in order) and builds each step's batch from the
- * sequences' block tables.
+ * A minimal stand-in for the engine's KV block manager, for backend tests: hands out blocks from a
+ * shuffled free list (so no sequence's blocks are contiguous or in order) and builds each step's batch
+ * from the sequences' block tables.
  */
-final class PagedSequences {
+public final class PagedSequences {
 
     /** One sequence's feed for a step: its new tokens and how many of the last ones' logits to return. */
-    record Feed(int seq, int[] tokens, int numSampled) {
-        Feed(int seq, int[] tokens, boolean sample) {
+    public record Feed(int seq, int[] tokens, int numSampled) {
+        public Feed(int seq, int[] tokens, boolean sample) {
             this(seq, tokens, sample ? 1 : 0);
         }
     }
@@ -32,7 +33,7 @@ final class PagedSequences {
     private final List<int[]> blockTables = new ArrayList<>();
     private final List<Integer> computed = new ArrayList<>();
 
-    PagedSequences(ExecutionBackend backend, int numBlocks, int blockSize, long shuffleSeed) {
+    public PagedSequences(ExecutionBackend backend, int numBlocks, int blockSize, long shuffleSeed) {
         this.backend = backend;
         this.layout = backend.allocateKvCache(numBlocks, blockSize);
         List<Integer> ids = new ArrayList<>();
@@ -43,21 +44,43 @@ final class PagedSequences {
         freeBlocks.addAll(ids);
     }
 
-    int newSequence() {
+    public int newSequence() {
         blockTables.add(new int[0]);
         computed.add(0);
         return blockTables.size() - 1;
     }
 
-    int computedTokens(int seq) {
+    public int computedTokens(int seq) {
         return computed.get(seq);
+    }
+
+    /** The batch for the feeds (in order); the sequences' counts advance as if it ran. */
+    public StepBatch batch(List<Feed> feeds) {
+        StepBatch batch = build(feeds);
+        advance(feeds);
+        return batch;
     }
 
     /**
      * Runs one step over the feeds (in order) and returns a copy of every sampled row's logits, feed
-     * after feed.
+     * after feed. The counts advance only when the step ran.
      */
-    float[][] step(List<Feed> feeds) {
+    public float[][] step(List<Feed> feeds) {
+        StepResult r = backend.execute(build(feeds));
+        advance(feeds);
+        float[][] out = new float[r.numRows()][];
+        for (int row = 0; row < out.length; row++) {
+            out[row] = r.row(row);
+        }
+        return out;
+    }
+
+    /** Feeds one sequence alone and returns its last token's logits. */
+    public float[] step(int seq, int... tokens) {
+        return step(List.of(new Feed(seq, tokens, true)))[0];
+    }
+
+    private StepBatch build(List<Feed> feeds) {
         StepBatchBuilder b = new StepBatchBuilder(layout);
         for (Feed f : feeds) {
             int newLen = computed.get(f.seq()) + f.tokens().length;
@@ -77,23 +100,16 @@ final class PagedSequences {
             }
             b.addSequence(table, computed.get(f.seq()), f.tokens(), f.numSampled());
         }
-        StepResult r = backend.execute(b.build());
+        return b.build();
+    }
+
+    private void advance(List<Feed> feeds) {
         for (Feed f : feeds) {
             computed.set(f.seq(), computed.get(f.seq()) + f.tokens().length);
         }
-        float[][] out = new float[r.numRows()][];
-        for (int row = 0; row < out.length; row++) {
-            out[row] = r.row(row);
-        }
-        return out;
     }
 
-    /** Feeds one sequence alone. */
-    float[] step(int seq, int... tokens) {
-        return step(List.of(new Feed(seq, tokens, true)))[0];
-    }
-
-    static int argmax(float[] logits) {
+    public static int argmax(float[] logits) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) {
             if (logits[i] > logits[best]) {
@@ -101,5 +117,16 @@ final class PagedSequences {
             }
         }
         return best;
+    }
+
+    /** Largest element difference relative to the largest magnitude in the expected row. */
+    public static double relativeError(float[] actual, float[] expected) {
+        double maxDiff = 0;
+        double scale = 0;
+        for (int i = 0; i < expected.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+            scale = Math.max(scale, Math.abs(expected[i]));
+        }
+        return maxDiff / scale;
     }
 }
