@@ -61,9 +61,6 @@ public final class CpuBackend implements ExecutionBackend {
 
     @Override
     public long kvCacheBytesPerBlock(int blockSize) {
-        if (blockSize < 1) {
-            throw new IllegalArgumentException("blockSize must be at least 1 token, got " + blockSize);
-        }
         return PagedKvCache.bytesPerBlock(config.numLayers(), config.numKvHeads(), config.headDim(), blockSize);
     }
 

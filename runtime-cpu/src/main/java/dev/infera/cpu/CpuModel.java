@@ -6,6 +6,8 @@ import dev.infera.core.model.ModelTensor;
 import dev.infera.core.model.ModelWeights;
 import dev.infera.cpu.kernels.WeightMatrix;
 import java.lang.foreign.MemorySegment;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 
 /**
  * A model's weights in the form the CPU kernels take: every matrix copied once out of the
@@ -77,19 +79,19 @@ final class CpuModel implements AutoCloseable {
         memory.close();
     }
 
+    /** Room for every matrix the constructor copies, in its order (alignment padding included). */
     private static long copiedBytes(ModelWeights weights) {
-        java.util.List<Long> sizes = new java.util.ArrayList<>();
+        LongStream.Builder sizes = LongStream.builder();
         sizes.add(weights.tokenEmbedding().data().byteSize());
         if (!weights.outputTied()) {
             sizes.add(weights.output().data().byteSize());
         }
         for (int l = 0; l < weights.config().numLayers(); l++) {
             LayerWeights w = weights.layer(l);
-            for (ModelTensor t : new ModelTensor[] {w.wq(), w.wk(), w.wv(), w.wo(), w.ffnGate(), w.ffnUp(), w.ffnDown()}) {
-                sizes.add(t.data().byteSize());
-            }
+            Stream.of(w.wq(), w.wk(), w.wv(), w.wo(), w.ffnGate(), w.ffnUp(), w.ffnDown())
+                    .forEach(t -> sizes.add(t.data().byteSize()));
         }
-        return WeightMemory.bytesFor(sizes.stream().mapToLong(Long::longValue).toArray());
+        return WeightMemory.bytesFor(sizes.build().toArray());
     }
 
     private WeightMatrix copy(WeightMatrix m) {
@@ -106,10 +108,12 @@ final class CpuModel implements AutoCloseable {
         WeightMatrix[] out = new WeightMatrix[parts.length + 1];
         boolean joinable = true;
         int rows = 0;
-        for (WeightMatrix part : parts) {
-            // Copies are 64-byte aligned: parts sit back to back only when their sizes are multiples of 64.
+        for (int i = 0; i < parts.length; i++) {
+            WeightMatrix part = parts[i];
+            // Copies are 64-byte aligned: a part is followed directly by the next only when its size
+            // is a multiple of 64 (the last part's size does not matter).
             joinable &= part.type() == parts[0].type() && part.cols() == parts[0].cols()
-                    && part.byteSize() % 64 == 0;
+                    && (i == parts.length - 1 || part.byteSize() % 64 == 0);
             rows = Math.addExact(rows, part.rows());
         }
         for (int i = 0; i < parts.length; i++) {

@@ -178,8 +178,9 @@ final class ForwardPass {
         int kvDim = config.kvDim();
         int ropeDim = config.ropeDim();
         int qkvDim = qDim + 2 * kvDim;
+        boolean joined = weights.qkv() != null;
         for (int t = chunkStart(chunk), end = chunkStart(chunk + 1); t < end; t++) {
-            if (weights.qkv() != null) {
+            if (joined) {
                 System.arraycopy(s.qkv, t * qkvDim, s.q, t * qDim, qDim);
                 System.arraycopy(s.qkv, t * qkvDim + qDim, s.k, t * kvDim, kvDim);
                 System.arraycopy(s.qkv, t * qkvDim + qDim + kvDim, s.v, t * kvDim, kvDim);
@@ -213,8 +214,9 @@ final class ForwardPass {
      */
     private void activationRows(int chunk, int worker) {
         int ffn = config.feedForwardLength();
+        boolean joined = weights.gateUp() != null;
         for (int t = chunkStart(chunk), end = chunkStart(chunk + 1); t < end; t++) {
-            if (weights.gateUp() != null) {
+            if (joined) {
                 ops.siluMul(s.gateUp, 2 * t * ffn, s.gateUp, 2 * t * ffn + ffn, ffn);
             } else {
                 ops.siluMul(s.gate, t * ffn, s.up, t * ffn, ffn);

@@ -6,6 +6,7 @@ import dev.infera.api.GenerationRequest;
 import dev.infera.api.GenerationResult;
 import dev.infera.api.InferenceEngine;
 import dev.infera.api.SamplingParams;
+import dev.infera.api.TokenLogprobs;
 import dev.infera.core.generation.TextGenerator;
 import dev.infera.core.testing.SharedModels;
 import java.nio.file.Path;
@@ -53,6 +54,16 @@ class DirectPathMatchesEngineTest {
                 assertThat(d.finishReason()).as("finish of request %d", i).isEqualTo(e.finishReason());
                 assertThat(d.promptTokens()).isEqualTo(e.promptTokens());
                 assertThat(d.logprobs()).hasSameSizeAs(e.logprobs());
+                // The engine batches the requests, so logits may differ from the solo path in the last bits.
+                for (int t = 0; t < d.logprobs().size(); t++) {
+                    TokenLogprobs a = d.logprobs().get(t);
+                    TokenLogprobs b = e.logprobs().get(t);
+                    assertThat(a.tokenId()).as("logprob token %d of request %d", t, i).isEqualTo(b.tokenId());
+                    assertThat(a.logprob()).as("logprob %d of request %d", t, i)
+                            .isCloseTo(b.logprob(), org.assertj.core.data.Offset.offset(1e-3f));
+                    assertThat(a.top()).extracting(TokenLogprobs.Candidate::tokenId)
+                            .isEqualTo(b.top().stream().map(TokenLogprobs.Candidate::tokenId).toList());
+                }
             }
         }
         assertThat(direct).extracting(GenerationResult::finishReason).map(Enum::name)

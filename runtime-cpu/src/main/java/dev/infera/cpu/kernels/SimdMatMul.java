@@ -148,11 +148,7 @@ public final class SimdMatMul implements MatMul {
             if (activationRows[b].byteSize() < 4L * ld) {
                 activationRows[b] = arena.allocate(4L * ld, ALIGN);
             }
-            MemorySegment row = activationRows[b];
-            MemorySegment.copy(x, xOffset + b * xStride, row, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, cols);
-            for (int c = cols; c < ld; c++) {
-                row.set(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * c, 0f);
-            }
+            copyPadded(x, xOffset + b * xStride, cols, activationRows[b], 0, ld);
         }
     }
 
@@ -217,11 +213,7 @@ public final class SimdMatMul implements MatMul {
             activations = arena.allocate(bytes, ALIGN);
         }
         for (int b = 0; b < batch; b++) {
-            long at = 4L * b * ld;
-            MemorySegment.copy(x, xOffset + b * xStride, activations, ValueLayout.JAVA_FLOAT_UNALIGNED, at, cols);
-            for (int c = cols; c < ld; c++) {
-                activations.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * c, 0f);
-            }
+            copyPadded(x, xOffset + b * xStride, cols, activations, 4L * b * ld, ld);
         }
     }
 
@@ -234,6 +226,14 @@ public final class SimdMatMul implements MatMul {
             if (scalarRows[i].length < scalarCols) {
                 scalarRows[i] = new float[scalarCols];
             }
+        }
+    }
+
+    /** {@code src[from, from + cols)} to the floats at byte {@code at} of {@code dst}, then zeros up to {@code ld} floats. */
+    private static void copyPadded(float[] src, int from, int cols, MemorySegment dst, long at, int ld) {
+        MemorySegment.copy(src, from, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, at, cols);
+        for (int c = cols; c < ld; c++) {
+            dst.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * c, 0f);
         }
     }
 
@@ -317,10 +317,7 @@ public final class SimdMatMul implements MatMul {
             int cols = w.cols();
             for (int i = 0; i < n; i++) {
                 Dequantize.row(w.type(), w.data(), (firstRow + i) * w.rowBytes(), row, 0, cols);
-                MemorySegment.copy(row, 0, buf, ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * i * ld, cols);
-                for (int c = cols; c < ld; c++) {
-                    buf.set(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * (i * ld + c), 0f);
-                }
+                copyPadded(row, 0, cols, buf, 4L * i * ld, ld);
             }
         }
     }

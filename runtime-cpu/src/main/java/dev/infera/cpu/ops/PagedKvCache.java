@@ -63,7 +63,7 @@ public final class PagedKvCache implements AutoCloseable {
         this.blockSize = layout.blockSize();
         this.headDim = layout.headDim();
         this.numKvHeads = layout.numKvHeads();
-        this.keyStride = (blockSize + KEY_LANES - 1) / KEY_LANES * KEY_LANES;
+        this.keyStride = keyStride(blockSize);
         this.keyTileBytes = (long) headDim * keyStride * Float.BYTES;
         this.valueTileBytes = (long) blockSize * headDim * Float.BYTES;
         this.valuesStart = keyTileBytes * numKvHeads * layout.numBlocks();
@@ -81,8 +81,12 @@ public final class PagedKvCache implements AutoCloseable {
         if (blockSize < 1) {
             throw new IllegalArgumentException("blockSize must be at least 1 token, got " + blockSize);
         }
-        long keyStride = (blockSize + KEY_LANES - 1) / KEY_LANES * KEY_LANES;
-        return (long) numLayers * numKvHeads * headDim * (keyStride + blockSize) * Float.BYTES;
+        return (long) numLayers * numKvHeads * headDim * (keyStride(blockSize) + blockSize) * Float.BYTES;
+    }
+
+    /** Slots of a key row: the block size rounded up to {@link #KEY_LANES}. */
+    private static int keyStride(int blockSize) {
+        return (blockSize + KEY_LANES - 1) / KEY_LANES * KEY_LANES;
     }
 
     public KvCacheLayout layout() {
@@ -136,9 +140,9 @@ public final class PagedKvCache implements AutoCloseable {
     public void write(int layer, int slot, float[] keys, int keysOffset, float[] values, int valuesOffset) {
         int block = slot / blockSize;
         int offset = slot % blockSize;
+        long keyRowBytes = (long) keyStride * Float.BYTES;
         for (int h = 0; h < numKvHeads; h++) {
             long keyColumn = keyTile(layer, block, h) + (long) offset * Float.BYTES;
-            long keyRowBytes = (long) keyStride * Float.BYTES;
             for (int d = 0; d < headDim; d++) {
                 memory.set(ELEMENT, keyColumn + d * keyRowBytes, keys[keysOffset + h * headDim + d]);
             }

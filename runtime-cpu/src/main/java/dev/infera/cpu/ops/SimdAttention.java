@@ -96,7 +96,7 @@ final class SimdAttention implements AttentionKernel {
         int sums = numQueries * rowFloats;
         int keyGroupsPerBlock = (blockSize + lanes - 1) / lanes;
         int chunkBlocks = Math.max(1, CHUNK_KEYS / blockSize);
-        int blocks = (lastContext + blockSize - 1) / blockSize;
+        int blocks = blocksFor(lastContext, blockSize);
         for (int b0 = 0; b0 < blocks; b0 += chunkBlocks) {
             for (int first = 0; first < numQueries; first += G) {
                 int last = Math.min(first + G, numQueries) - 1;
