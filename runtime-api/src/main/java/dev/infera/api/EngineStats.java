@@ -24,7 +24,7 @@ package dev.infera.api;
  *                                 each step runs (before its finished requests free theirs)
  * @param decodeSteps              steps that computed no prompt tokens: every request in them decoded one token
  * @param decodeStepTokens         tokens generated in those steps
- * @param decodeStepSeconds        time spent in those steps, from planning to the last token sampled;
+ * @param decodeStepSeconds        time spent in those steps, from planning to their logits (sampling excluded);
  *                                 {@code decodeStepTokens / decodeStepSeconds} is the aggregate decode speed
  *                                 without prefill work mixed in
  */

@@ -28,12 +28,10 @@ public final class BenchRunner {
         this.tokenPool = tokenPool;
     }
 
-    /** Every run's metrics, in sweep order; progress lines go to {@code progress} when not null. */
-    public List<RunMetrics> runAll(PrintStream progress) {
-        return runAll(progress, stats -> { });
-    }
-
-    /** As {@link #runAll(PrintStream)}; {@code engineStarted} sees each fresh engine's stats (its KV cache size). */
+    /**
+     * Every run's metrics, in sweep order; progress lines go to {@code progress} when not null, and
+     * {@code engineStarted} sees each fresh engine's stats (its KV cache size).
+     */
     public List<RunMetrics> runAll(PrintStream progress, Consumer<EngineStats> engineStarted) {
         List<RunMetrics> results = new ArrayList<>();
         if (plan.sweep() == null) {

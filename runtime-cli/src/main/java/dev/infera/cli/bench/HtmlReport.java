@@ -82,9 +82,9 @@ public final class HtmlReport {
     }
 
     private static void table(StringBuilder sb, BenchPlan plan, List<RunMetrics> runs) {
-        List<String> head = new ArrayList<>(List.of("run", "requests", "failed", "duration s", "req/s", "out tok/s",
-                "decode tok/s", "total tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "ITL p99", "E2E p50", "E2E p99",
-                "prefix hits", "preempt", "peak KV", "roofline"));
+        List<String> head = new ArrayList<>(List.of("run", "requests", "failed", "duration s"));
+        head.addAll(TextReport.RATE_AND_LATENCY_HEADS);
+        head.addAll(List.of("E2E p99", "prefix hits", "preempt", "peak KV", "roofline"));
         if (plan.slo().isSet()) {
             head.add("goodput req/s");
         }
@@ -93,15 +93,11 @@ public final class HtmlReport {
         sb.append("</tr>");
         for (RunMetrics r : runs) {
             List<String> cells = new ArrayList<>(List.of(r.label().isEmpty() ? "run" : r.label(),
-                    Integer.toString(r.numRequests()), Integer.toString(r.failed()), TextReport.fmt(r.durationSeconds(), 2),
-                    TextReport.fmt(r.requestThroughput(), 2), TextReport.fmt(r.outputThroughput(), 1),
-                    TextReport.fmt(r.decodeThroughput(), 1), TextReport.fmt(r.totalThroughput(), 1),
-                    TextReport.fmt(r.ttft().p50(), 1),
-                    TextReport.fmt(r.ttft().p99(), 1), TextReport.fmt(r.tpot().p50(), 2),
-                    TextReport.fmt(r.tpot().p99(), 2), TextReport.fmt(r.itl().p99(), 2),
-                    TextReport.fmt(r.e2e().p50(), 0), TextReport.fmt(r.e2e().p99(), 0),
-                    TextReport.percent(r.prefixHitRate()), Long.toString(r.preemptions()),
-                    TextReport.percent(r.peakKvFraction()), TextReport.percent(r.rooflineFraction())));
+                    Integer.toString(r.numRequests()), Integer.toString(r.failed()), TextReport.fmt(r.durationSeconds(), 2)));
+            cells.addAll(TextReport.rateAndLatencyCells(r));
+            cells.addAll(List.of(TextReport.fmt(r.e2e().p99(), 0), TextReport.percent(r.prefixHitRate()),
+                    Long.toString(r.preemptions()), TextReport.percent(r.peakKvFraction()),
+                    TextReport.percent(r.rooflineFraction())));
             if (plan.slo().isSet()) {
                 cells.add(TextReport.fmt(r.goodput(), 2));
             }

@@ -45,7 +45,6 @@ final class StatsSampler implements AutoCloseable {
 
     /** The most KV blocks in use at any sample so far. */
     int peakKvBlocksUsed() {
-        sample();
         return peakKvBlocksUsed;
     }
 
@@ -107,9 +106,9 @@ final class StatsSampler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        sample();
+        EngineStats last = sample();
         if (progress != null) {
-            draw(engine.stats(), System.nanoTime());
+            draw(last, System.nanoTime());
             progress.println();
         }
     }

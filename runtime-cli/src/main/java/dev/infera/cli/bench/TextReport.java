@@ -1,6 +1,7 @@
 package dev.infera.cli.bench;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -57,19 +58,32 @@ public final class TextReport {
         out.println("=".repeat(WIDTH));
     }
 
+    /** Headings of the throughput and latency columns both result tables share, in order. */
+    static final List<String> RATE_AND_LATENCY_HEADS = List.of("req/s", "out tok/s", "decode tok/s", "total tok/s",
+            "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "ITL p99", "E2E p50");
+
+    /** A run's cells under {@link #RATE_AND_LATENCY_HEADS}. */
+    static List<String> rateAndLatencyCells(RunMetrics r) {
+        return List.of(fmt(r.requestThroughput(), 2), fmt(r.outputThroughput(), 1), fmt(r.decodeThroughput(), 1),
+                fmt(r.totalThroughput(), 1), fmt(r.ttft().p50(), 1), fmt(r.ttft().p99(), 1), fmt(r.tpot().p50(), 2),
+                fmt(r.tpot().p99(), 2), fmt(r.itl().p99(), 2), fmt(r.e2e().p50(), 0));
+    }
+
     /** One table, a row per sweep level. */
     public static void printSweepTable(PrintStream out, BenchPlan plan, List<RunMetrics> runs) {
-        String[] head = {plan.sweep().parameter(), "prompts", "req/s", "out tok/s", "decode tok/s", "total tok/s", "TTFT p50",
-            "TTFT p99", "TPOT p50", "TPOT p99", "ITL p99", "E2E p50", "peak KV", "preempt", "roofline"};
+        List<String> headList = new ArrayList<>(List.of(plan.sweep().parameter(), "prompts"));
+        headList.addAll(RATE_AND_LATENCY_HEADS);
+        headList.addAll(List.of("peak KV", "preempt", "roofline"));
+        String[] head = headList.toArray(String[]::new);
         String[][] rows = new String[runs.size()][];
         for (int i = 0; i < runs.size(); i++) {
             RunMetrics r = runs.get(i);
-            rows[i] = new String[] {Sweep.format(plan.sweep().values().get(i)), Integer.toString(r.numRequests()),
-                fmt(r.requestThroughput(), 2), fmt(r.outputThroughput(), 1), fmt(r.decodeThroughput(), 1),
-                fmt(r.totalThroughput(), 1),
-                fmt(r.ttft().p50(), 1), fmt(r.ttft().p99(), 1), fmt(r.tpot().p50(), 2), fmt(r.tpot().p99(), 2),
-                fmt(r.itl().p99(), 2), fmt(r.e2e().p50(), 0), percent(r.peakKvFraction()),
-                Long.toString(r.preemptions()), percent(r.rooflineFraction())};
+            List<String> cells = new ArrayList<>(List.of(Sweep.format(plan.sweep().values().get(i)),
+                    Integer.toString(r.numRequests())));
+            cells.addAll(rateAndLatencyCells(r));
+            cells.addAll(List.of(percent(r.peakKvFraction()), Long.toString(r.preemptions()),
+                    percent(r.rooflineFraction())));
+            rows[i] = cells.toArray(String[]::new);
         }
         int[] widths = new int[head.length];
         for (int c = 0; c < head.length; c++) {

@@ -47,7 +47,7 @@ final class EngineCounters {
         generatedTokens = generatedTokens + generatedTokensInStep;
     }
 
-    /** A step that only decoded (no prompt tokens): its sampled tokens and its time from planning to sampling. */
+    /** A step that only decoded (no prompt tokens): its tokens and its time from planning to its logits. */
     void addDecodeStep(int tokens, long nanos) {
         decodeSteps = decodeSteps + 1;
         decodeStepTokens = decodeStepTokens + tokens;

@@ -214,6 +214,9 @@ final class EngineLoop implements Runnable {
         scheduler.completeStep();
         // Counted before any request of the step ends, so a caller holding a result sees its step counted.
         counters.addStep(promptTokens, generated);
+        if (promptTokens == 0) {
+            counters.addDecodeStep(generated, System.nanoTime() - stepStart);
+        }
         long now = System.nanoTime();
         int row = 0;
         float[] logits = result.logits();
@@ -235,9 +238,6 @@ final class EngineLoop implements Runnable {
             if (finish != null) {
                 end(r, finish, now);
             }
-        }
-        if (promptTokens == 0) {
-            counters.addDecodeStep(generated, System.nanoTime() - stepStart);
         }
     }
 

@@ -118,6 +118,11 @@ class EngineTest {
             assertDrained(engine);
             assertThat(engine.stats().kvBlocksUsed()).isZero();
             assertThat(engine.stats().kvBlocksPeak()).isEqualTo(10);
+            // A 4-token prompt and 6 tokens: one prefill step samples the first, 5 decode-only steps the rest.
+            engine.generate(greedy(prompt(4, 5), 6)).get(10, TimeUnit.SECONDS);
+            assertThat(engine.stats().decodeSteps()).isEqualTo(5);
+            assertThat(engine.stats().decodeStepTokens()).isEqualTo(5);
+            assertThat(engine.stats().decodeStepSeconds()).isPositive();
         }
     }
 
