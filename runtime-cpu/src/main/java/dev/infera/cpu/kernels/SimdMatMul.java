@@ -36,6 +36,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class SimdMatMul implements MatMul {
 
+    static volatile int smallBatchMode = 1;
     static final int DECODE_ROWS = 16;
     /** Weight rows per pass of the small-batch path (about 40 KB of Q8_0 rows at width 576: stays in L1/L2). */
     static final int ROW_PASS_ROWS = 64;
@@ -115,9 +116,10 @@ public final class SimdMatMul implements MatMul {
         int ld = roundUp(cols, 16);
         boolean broadcast = batch >= minBroadcastBatch;
         boolean fused = !broadcast && kind >= 0;
+        boolean small = fused && batch > 1 && smallBatchMode != 0 && rowKernels.hasSmallBatch(kind, batch);
         if (broadcast) {
             packActivations(x, xOffset, xStride, batch, cols, ld);
-        } else if (fused && batch > 1) {
+        } else if (fused && batch > 1 && !small) {
             copyActivationRows(x, xOffset, xStride, batch, cols, ld);
         } else {
             copyActivations(x, xOffset, xStride, batch, cols, ld);
@@ -128,7 +130,7 @@ public final class SimdMatMul implements MatMul {
         if (!fused) {
             ensureDecodeBuffers(ld, kind < 0 ? cols : 0);
         }
-        job.set(w, kind, fused, broadcast, rowsPerTask, ld, batch, y, yOffset, yStride);
+        job.set(w, kind, fused, small, broadcast, rowsPerTask, ld, batch, y, yOffset, yStride);
         try {
             pool.parallelFor(ceilDiv(w.rows(), rowsPerTask), job);
         } finally {
@@ -250,6 +252,7 @@ public final class SimdMatMul implements MatMul {
         private WeightMatrix w;
         private int kind;
         private boolean fused;
+        private boolean small;
         private boolean broadcast;
         private int rowsPerTask;
         private int ld;
@@ -258,11 +261,12 @@ public final class SimdMatMul implements MatMul {
         private int yOffset;
         private int yStride;
 
-        void set(WeightMatrix w, int kind, boolean fused, boolean broadcast, int rowsPerTask, int ld, int batch,
-                float[] y, int yOffset, int yStride) {
+        void set(WeightMatrix w, int kind, boolean fused, boolean small, boolean broadcast, int rowsPerTask, int ld,
+                int batch, float[] y, int yOffset, int yStride) {
             this.w = w;
             this.kind = kind;
             this.fused = fused;
+            this.small = small;
             this.broadcast = broadcast;
             this.rowsPerTask = rowsPerTask;
             this.ld = ld;
@@ -286,6 +290,11 @@ public final class SimdMatMul implements MatMul {
             if (fused) {
                 if (batch == 1) {
                     rowKernels.dotRows(kind, w.data(), rowBytes, cols, first, end, activations, y, yOffset + first);
+                    return;
+                }
+                if (small) {
+                    rowKernels.dotBatch(kind, batch, w.data(), rowBytes, cols, first, end, activations, 4L * ld, y,
+                            yOffset + first, yStride);
                     return;
                 }
                 for (int sub = first; sub < end; sub += ROW_PASS_ROWS) {
