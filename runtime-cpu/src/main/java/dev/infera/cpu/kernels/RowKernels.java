@@ -74,10 +74,16 @@ final class RowKernels {
     /** The small-batch templates are written for 16 lanes (one widened byte group per vector). */
     private void defineSmallBatch(VectorSpecies<Float> species) {
         MethodHandles.Lookup quant = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchKernels", species);
+        MethodHandles.Lookup nibble = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchNibbleKernels", species);
+        MethodHandles.Lookup fiveBit = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchFiveBitKernels", species);
         MethodHandles.Lookup floats = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchFloatKernels", species);
         try {
             for (int batch = 2; batch <= MAX_SMALL_BATCH; batch++) {
                 smallBatch[KIND_Q8_0][batch] = quant.findStatic(quant.lookupClass(), "q8_0x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q4_0][batch] = nibble.findStatic(nibble.lookupClass(), "q4_0x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q4_1][batch] = nibble.findStatic(nibble.lookupClass(), "q4_1x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q5_0][batch] = fiveBit.findStatic(fiveBit.lookupClass(), "q5_0x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q5_1][batch] = fiveBit.findStatic(fiveBit.lookupClass(), "q5_1x" + batch, BATCH_TYPE);
                 smallBatch[KIND_F16][batch] = floats.findStatic(floats.lookupClass(), "f16x" + batch, BATCH_TYPE);
                 smallBatch[KIND_BF16][batch] = floats.findStatic(floats.lookupClass(), "bf16x" + batch, BATCH_TYPE);
             }

@@ -43,8 +43,8 @@ final class SmallBatchFloatKernels {
             for (; c <= cols - L; c += L) {
                 FloatVector v = halves(w, o + 2L * c);
                 long at = 4L * c;
-                a0 = v.fma(load(x, at), a0);
-                a1 = v.fma(load(x, at + xs), a1);
+                a0 = v.fma(FloatVector.fromMemorySegment(F, x, at, LE), a0);
+                a1 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs, LE), a1);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD) + f16Tail(w, o, c, cols, x, 0);
@@ -64,9 +64,9 @@ final class SmallBatchFloatKernels {
             for (; c <= cols - L; c += L) {
                 FloatVector v = halves(w, o + 2L * c);
                 long at = 4L * c;
-                a0 = v.fma(load(x, at), a0);
-                a1 = v.fma(load(x, at + xs), a1);
-                a2 = v.fma(load(x, at + xs2), a2);
+                a0 = v.fma(FloatVector.fromMemorySegment(F, x, at, LE), a0);
+                a1 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs, LE), a1);
+                a2 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs2, LE), a2);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD) + f16Tail(w, o, c, cols, x, 0);
@@ -89,10 +89,10 @@ final class SmallBatchFloatKernels {
             for (; c <= cols - L; c += L) {
                 FloatVector v = halves(w, o + 2L * c);
                 long at = 4L * c;
-                a0 = v.fma(load(x, at), a0);
-                a1 = v.fma(load(x, at + xs), a1);
-                a2 = v.fma(load(x, at + xs2), a2);
-                a3 = v.fma(load(x, at + xs3), a3);
+                a0 = v.fma(FloatVector.fromMemorySegment(F, x, at, LE), a0);
+                a1 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs, LE), a1);
+                a2 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs2, LE), a2);
+                a3 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs3, LE), a3);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD) + f16Tail(w, o, c, cols, x, 0);
@@ -118,11 +118,11 @@ final class SmallBatchFloatKernels {
             for (; c <= cols - L; c += L) {
                 FloatVector v = halves(w, o + 2L * c);
                 long at = 4L * c;
-                a0 = v.fma(load(x, at), a0);
-                a1 = v.fma(load(x, at + xs), a1);
-                a2 = v.fma(load(x, at + xs2), a2);
-                a3 = v.fma(load(x, at + xs3), a3);
-                a4 = v.fma(load(x, at + xs4), a4);
+                a0 = v.fma(FloatVector.fromMemorySegment(F, x, at, LE), a0);
+                a1 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs, LE), a1);
+                a2 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs2, LE), a2);
+                a3 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs3, LE), a3);
+                a4 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs4, LE), a4);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD) + f16Tail(w, o, c, cols, x, 0);
@@ -143,8 +143,8 @@ final class SmallBatchFloatKernels {
             for (; c <= cols - L; c += L) {
                 FloatVector v = brains(w, o + 2L * c);
                 long at = 4L * c;
-                a0 = v.fma(load(x, at), a0);
-                a1 = v.fma(load(x, at + xs), a1);
+                a0 = v.fma(FloatVector.fromMemorySegment(F, x, at, LE), a0);
+                a1 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs, LE), a1);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD) + bf16Tail(w, o, c, cols, x, 0);
@@ -164,9 +164,9 @@ final class SmallBatchFloatKernels {
             for (; c <= cols - L; c += L) {
                 FloatVector v = brains(w, o + 2L * c);
                 long at = 4L * c;
-                a0 = v.fma(load(x, at), a0);
-                a1 = v.fma(load(x, at + xs), a1);
-                a2 = v.fma(load(x, at + xs2), a2);
+                a0 = v.fma(FloatVector.fromMemorySegment(F, x, at, LE), a0);
+                a1 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs, LE), a1);
+                a2 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs2, LE), a2);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD) + bf16Tail(w, o, c, cols, x, 0);
@@ -189,10 +189,10 @@ final class SmallBatchFloatKernels {
             for (; c <= cols - L; c += L) {
                 FloatVector v = brains(w, o + 2L * c);
                 long at = 4L * c;
-                a0 = v.fma(load(x, at), a0);
-                a1 = v.fma(load(x, at + xs), a1);
-                a2 = v.fma(load(x, at + xs2), a2);
-                a3 = v.fma(load(x, at + xs3), a3);
+                a0 = v.fma(FloatVector.fromMemorySegment(F, x, at, LE), a0);
+                a1 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs, LE), a1);
+                a2 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs2, LE), a2);
+                a3 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs3, LE), a3);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD) + bf16Tail(w, o, c, cols, x, 0);
@@ -218,11 +218,11 @@ final class SmallBatchFloatKernels {
             for (; c <= cols - L; c += L) {
                 FloatVector v = brains(w, o + 2L * c);
                 long at = 4L * c;
-                a0 = v.fma(load(x, at), a0);
-                a1 = v.fma(load(x, at + xs), a1);
-                a2 = v.fma(load(x, at + xs2), a2);
-                a3 = v.fma(load(x, at + xs3), a3);
-                a4 = v.fma(load(x, at + xs4), a4);
+                a0 = v.fma(FloatVector.fromMemorySegment(F, x, at, LE), a0);
+                a1 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs, LE), a1);
+                a2 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs2, LE), a2);
+                a3 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs3, LE), a3);
+                a4 = v.fma(FloatVector.fromMemorySegment(F, x, at + xs4, LE), a4);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD) + bf16Tail(w, o, c, cols, x, 0);
@@ -267,9 +267,5 @@ final class SmallBatchFloatKernels {
             tail += Float.intBitsToFloat((w.get(SHORT_LE, off + 2L * c) & 0xFFFF) << 16) * x.get(FLOAT_LE, xAt + 4L * c);
         }
         return tail;
-    }
-
-    private static FloatVector load(MemorySegment x, long at) {
-        return FloatVector.fromMemorySegment(F, x, at, LE);
     }
 }

@@ -16,19 +16,22 @@ import jdk.incubator.vector.VectorSpecies;
  * Each 32-element block is decoded once in registers (two widened byte groups and the broadcast scale)
  * and multiplied into every activation row's accumulator, so the weights stream from memory once and
  * are decoded once per call, as at batch 1, instead of once per activation row.
+ * {@link SmallBatchNibbleKernels} (Q4_0, Q4_1), {@link SmallBatchFiveBitKernels} (Q5_0, Q5_1) and
+ * {@link SmallBatchFloatKernels} (F16, BF16) do the same for their types.
  *
  * <p>Batch invariance. For each activation row the arithmetic is exactly the batch-1 kernel's
  * ({@link QuantDotKernels}): per block {@code t = lo * x0}, {@code t = fma(hi, x1, t)},
  * {@code acc = fma(t, d, acc)}, one accumulator per row, one lane reduction at the end. Every output
- * is therefore bit for bit the batch-1 result, whatever else is in the batch.
+ * is therefore bit for bit the batch-1 result (as compiled by C2), whatever else is in the batch.
  *
  * <p>One entry point per batch size with straight-line accumulators: no loop over activation rows,
- * no accumulator chosen by a condition, no helper that carries a vector (see docs/kernels.md, point
- * 7). The decoded block is two vectors plus the scale, and each row adds two loads and three
- * arithmetic operations, so five rows stay well inside C2's inlining budget. Weight rows go one at a
- * time (a single sequential stream); the activation rows supply the independent FMA chains.
- * Activation row {@code b} starts at byte {@code b * xs} of {@code x}; its outputs go to
- * {@code y[yo + b * ys + r - first]}.
+ * no accumulator chosen by a condition, and the per-row work written with Vector API calls only (no
+ * helper of ours that takes or returns a vector per row; see docs/kernels.md, point 7). The decoded
+ * block is two vectors plus the scale, each row adds two loads and three arithmetic operations. Weight
+ * rows go one at a time (a single sequential stream); the activation rows supply the independent FMA
+ * chains. Activation row {@code b} starts at byte {@code b * xs} of {@code x}; its outputs go to
+ * {@code y[yo + b * ys + r - first]}. (These entry points are written out by a small generator and
+ * differ only in the number of rows.)
  */
 final class SmallBatchKernels {
 
@@ -43,12 +46,15 @@ final class SmallBatchKernels {
             long o = r * rowBytes;
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
-            for (long at = 0; at < 4L * cols; at += 128, o += 34) {
+            for (int c = 0; c < cols; c += 32, o += 34) {
+                long at = 4L * c;
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) head8(w, o)));
                 FloatVector lo = (FloatVector) bytes(w, o + 2).convertShape(VectorOperators.B2F, F, 0);
                 FloatVector hi = (FloatVector) bytes(w, o + 18).convertShape(VectorOperators.B2F, F, 0);
-                a0 = hi.fma(load(x, at + 64), lo.mul(load(x, at))).fma(d, a0);
-                a1 = hi.fma(load(x, at + xs + 64), lo.mul(load(x, at + xs))).fma(d, a1);
+                a0 = hi.fma(FloatVector.fromMemorySegment(F, x, at + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at, LE))).fma(d, a0);
+                a1 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs, LE))).fma(d, a1);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD);
@@ -64,13 +70,17 @@ final class SmallBatchKernels {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
-            for (long at = 0; at < 4L * cols; at += 128, o += 34) {
+            for (int c = 0; c < cols; c += 32, o += 34) {
+                long at = 4L * c;
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) head8(w, o)));
                 FloatVector lo = (FloatVector) bytes(w, o + 2).convertShape(VectorOperators.B2F, F, 0);
                 FloatVector hi = (FloatVector) bytes(w, o + 18).convertShape(VectorOperators.B2F, F, 0);
-                a0 = hi.fma(load(x, at + 64), lo.mul(load(x, at))).fma(d, a0);
-                a1 = hi.fma(load(x, at + xs + 64), lo.mul(load(x, at + xs))).fma(d, a1);
-                a2 = hi.fma(load(x, at + xs2 + 64), lo.mul(load(x, at + xs2))).fma(d, a2);
+                a0 = hi.fma(FloatVector.fromMemorySegment(F, x, at + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at, LE))).fma(d, a0);
+                a1 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs, LE))).fma(d, a1);
+                a2 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs2 + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs2, LE))).fma(d, a2);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD);
@@ -89,14 +99,19 @@ final class SmallBatchKernels {
             FloatVector a1 = a0;
             FloatVector a2 = a0;
             FloatVector a3 = a0;
-            for (long at = 0; at < 4L * cols; at += 128, o += 34) {
+            for (int c = 0; c < cols; c += 32, o += 34) {
+                long at = 4L * c;
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) head8(w, o)));
                 FloatVector lo = (FloatVector) bytes(w, o + 2).convertShape(VectorOperators.B2F, F, 0);
                 FloatVector hi = (FloatVector) bytes(w, o + 18).convertShape(VectorOperators.B2F, F, 0);
-                a0 = hi.fma(load(x, at + 64), lo.mul(load(x, at))).fma(d, a0);
-                a1 = hi.fma(load(x, at + xs + 64), lo.mul(load(x, at + xs))).fma(d, a1);
-                a2 = hi.fma(load(x, at + xs2 + 64), lo.mul(load(x, at + xs2))).fma(d, a2);
-                a3 = hi.fma(load(x, at + xs3 + 64), lo.mul(load(x, at + xs3))).fma(d, a3);
+                a0 = hi.fma(FloatVector.fromMemorySegment(F, x, at + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at, LE))).fma(d, a0);
+                a1 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs, LE))).fma(d, a1);
+                a2 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs2 + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs2, LE))).fma(d, a2);
+                a3 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs3 + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs3, LE))).fma(d, a3);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD);
@@ -118,15 +133,21 @@ final class SmallBatchKernels {
             FloatVector a2 = a0;
             FloatVector a3 = a0;
             FloatVector a4 = a0;
-            for (long at = 0; at < 4L * cols; at += 128, o += 34) {
+            for (int c = 0; c < cols; c += 32, o += 34) {
+                long at = 4L * c;
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) head8(w, o)));
                 FloatVector lo = (FloatVector) bytes(w, o + 2).convertShape(VectorOperators.B2F, F, 0);
                 FloatVector hi = (FloatVector) bytes(w, o + 18).convertShape(VectorOperators.B2F, F, 0);
-                a0 = hi.fma(load(x, at + 64), lo.mul(load(x, at))).fma(d, a0);
-                a1 = hi.fma(load(x, at + xs + 64), lo.mul(load(x, at + xs))).fma(d, a1);
-                a2 = hi.fma(load(x, at + xs2 + 64), lo.mul(load(x, at + xs2))).fma(d, a2);
-                a3 = hi.fma(load(x, at + xs3 + 64), lo.mul(load(x, at + xs3))).fma(d, a3);
-                a4 = hi.fma(load(x, at + xs4 + 64), lo.mul(load(x, at + xs4))).fma(d, a4);
+                a0 = hi.fma(FloatVector.fromMemorySegment(F, x, at + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at, LE))).fma(d, a0);
+                a1 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs, LE))).fma(d, a1);
+                a2 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs2 + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs2, LE))).fma(d, a2);
+                a3 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs3 + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs3, LE))).fma(d, a3);
+                a4 = hi.fma(FloatVector.fromMemorySegment(F, x, at + xs4 + 64, LE),
+                        lo.mul(FloatVector.fromMemorySegment(F, x, at + xs4, LE))).fma(d, a4);
             }
             int i = yo + r - first;
             y[i] = a0.reduceLanes(VectorOperators.ADD);
@@ -135,9 +156,5 @@ final class SmallBatchKernels {
             y[i + 3 * ys] = a3.reduceLanes(VectorOperators.ADD);
             y[i + 4 * ys] = a4.reduceLanes(VectorOperators.ADD);
         }
-    }
-
-    private static FloatVector load(MemorySegment x, long at) {
-        return FloatVector.fromMemorySegment(F, x, at, LE);
     }
 }

@@ -30,7 +30,8 @@ class SimdMatMulSmallBatchTest {
     private static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
         GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K};
     /** Types that must have a small-batch kernel at 16 lanes (the rest take the row passes). */
-    private static final GgmlType[] COVERED = {GgmlType.Q8_0, GgmlType.F16, GgmlType.BF16};
+    private static final GgmlType[] COVERED = {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0,
+        GgmlType.Q5_1, GgmlType.F16, GgmlType.BF16};
 
     private static WorkerPool onePool;
     private static WorkerPool twoPool;
