@@ -77,6 +77,8 @@ final class RowKernels {
         MethodHandles.Lookup nibble = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchNibbleKernels", species);
         MethodHandles.Lookup fiveBit = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchFiveBitKernels", species);
         MethodHandles.Lookup floats = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchFloatKernels", species);
+        MethodHandles.Lookup k45 = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchK45Kernels", species);
+        MethodHandles.Lookup k6 = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchK6Kernels", species);
         try {
             for (int batch = 2; batch <= MAX_SMALL_BATCH; batch++) {
                 smallBatch[KIND_Q8_0][batch] = quant.findStatic(quant.lookupClass(), "q8_0x" + batch, BATCH_TYPE);
@@ -84,6 +86,9 @@ final class RowKernels {
                 smallBatch[KIND_Q4_1][batch] = nibble.findStatic(nibble.lookupClass(), "q4_1x" + batch, BATCH_TYPE);
                 smallBatch[KIND_Q5_0][batch] = fiveBit.findStatic(fiveBit.lookupClass(), "q5_0x" + batch, BATCH_TYPE);
                 smallBatch[KIND_Q5_1][batch] = fiveBit.findStatic(fiveBit.lookupClass(), "q5_1x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q4_K][batch] = k45.findStatic(k45.lookupClass(), "q4_Kx" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q5_K][batch] = k45.findStatic(k45.lookupClass(), "q5_Kx" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q6_K][batch] = k6.findStatic(k6.lookupClass(), "q6_Kx" + batch, BATCH_TYPE);
                 smallBatch[KIND_F16][batch] = floats.findStatic(floats.lookupClass(), "f16x" + batch, BATCH_TYPE);
                 smallBatch[KIND_BF16][batch] = floats.findStatic(floats.lookupClass(), "bf16x" + batch, BATCH_TYPE);
             }

@@ -31,7 +31,7 @@ class SimdMatMulSmallBatchTest {
         GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K};
     /** Types that must have a small-batch kernel at 16 lanes (the rest take the row passes). */
     private static final GgmlType[] COVERED = {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0,
-        GgmlType.Q5_1, GgmlType.F16, GgmlType.BF16};
+        GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16, GgmlType.BF16};
 
     private static WorkerPool onePool;
     private static WorkerPool twoPool;
@@ -163,8 +163,8 @@ class SimdMatMulSmallBatchTest {
         try (Arena arena = Arena.ofConfined()) {
             for (GgmlType type : COVERED) {
                 int kind = RowKernels.kindOf(type);
-                int cols = type.blockSize() == 1 ? 101 : 96;
-                long xStrideBytes = 4L * 112;
+                int cols = type.blockSize() == 1 ? 101 : type.blockSize() == 32 ? 96 : 512;
+                long xStrideBytes = 4L * 528;
                 WeightMatrix w = TestMatrices.random(type, 23, cols, random.nextLong());
                 MemorySegment x = arena.allocate(5 * xStrideBytes, 64);
                 for (long at = 0; at < x.byteSize(); at += 4) {
