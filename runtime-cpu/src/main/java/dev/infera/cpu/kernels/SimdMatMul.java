@@ -23,7 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  * weights are still read and decoded once per call whatever the batch. From a few rows on
  * ({@link #minBroadcastBatch}) the activations are packed transposed and the product runs in
  * broadcast tiles ({@link BatchKernels}: lanes over activation rows, no horizontal sums). Smaller
- * batches run the batch-1 row kernels once per activation row over short runs of weight rows (read
+ * batches (a few decode streams) take the small-batch kernels ({@link RowKernels#dotBatch}), which
+ * stream the weights once like batch 1 and multiply each decoded block into every activation row, each
+ * row's result bit for bit its batch-1 result; where there is no such kernel (species of fewer than 16
+ * lanes) they run the batch-1 row kernels once per activation row over short runs of weight rows (read
  * from memory once, from cache by the other passes; see {@link #copyActivationRows}). Types without
  * a SIMD decoder (Q2_K, Q3_K, Q8_K) are decoded with the scalar decoder of {@link Dequantize}, then
  * take the broadcast tiles or, below their threshold, 4x4 dot-product tiles ({@link DenseKernels}):
@@ -36,7 +39,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class SimdMatMul implements MatMul {
 
-    static volatile int smallBatchMode = 1;
     static final int DECODE_ROWS = 16;
     /** Weight rows per pass of the small-batch path (about 40 KB of Q8_0 rows at width 576: stays in L1/L2). */
     static final int ROW_PASS_ROWS = 64;
@@ -116,7 +118,7 @@ public final class SimdMatMul implements MatMul {
         int ld = roundUp(cols, 16);
         boolean broadcast = batch >= minBroadcastBatch;
         boolean fused = !broadcast && kind >= 0;
-        boolean small = fused && batch > 1 && smallBatchMode != 0 && rowKernels.hasSmallBatch(kind, batch);
+        boolean small = fused && batch > 1 && rowKernels.hasSmallBatch(kind, batch);
         if (broadcast) {
             packActivations(x, xOffset, xStride, batch, cols, ld);
         } else if (fused && batch > 1 && !small) {
@@ -139,9 +141,10 @@ public final class SimdMatMul implements MatMul {
     }
 
     /**
-     * Batches below the broadcast threshold run the batch-1 row kernels once per activation row, over
-     * runs of {@link #ROW_PASS_ROWS} weight rows: the run is read from memory by the first pass and from
-     * cache by the others, and the weights are decoded in registers each time. At 2-5 rows that is
+     * Batches below the broadcast threshold without a small-batch kernel run the batch-1 row kernels
+     * once per activation row, over runs of {@link #ROW_PASS_ROWS} weight rows: the run is read from
+     * memory by the first pass and from cache by the others, and the weights are decoded in registers
+     * each time. At 2-5 rows that is
      * faster than decoding the rows into a buffer for the 4x4 dot tiles, and every row's result is
      * exactly its batch-1 result.
      */

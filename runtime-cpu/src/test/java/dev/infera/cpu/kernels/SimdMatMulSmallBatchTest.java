@@ -75,9 +75,9 @@ class SimdMatMulSmallBatchTest {
      * comparison is repeated (the kernels get compiled meanwhile) until both agree or this many tries
      * have passed; kernels with different arithmetic never agree.
      */
-    private static final int MAX_ATTEMPTS = 3000;
+    static final int MAX_ATTEMPTS = 3000;
 
-    private static boolean sameRows(float[] y, int yOffset, int yStride, float[] alone, int aloneStride, int batch,
+    static boolean sameRows(float[] y, int yOffset, int yStride, float[] alone, int aloneStride, int batch,
             int rows) {
         for (int b = 0; b < batch; b++) {
             for (int r = 0; r < rows; r++) {

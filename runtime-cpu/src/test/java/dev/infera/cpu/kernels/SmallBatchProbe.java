@@ -11,6 +11,7 @@ import jdk.incubator.vector.FloatVector;
  * A measuring tool, not a test: one thread, batches 1-5, the small-batch kernels ({@link
  * RowKernels#dotBatch}, weights decoded once per call) against the row passes (the batch-1 kernel once
  * per activation row over runs of {@link SimdMatMul#ROW_PASS_ROWS} weight rows), on 576-column matrices
+ * (768 for the K-quants)
  * rotated through 128 MiB so the weights come from memory as in a decode step. Thread CPU time per
  * call, weight GB/s, and bytes allocated per call (boxed vectors show up there). The batch order is
  * shuffled by the seed argument, so repeated fresh JVMs compile the kernels in different orders:
@@ -21,7 +22,6 @@ import jdk.incubator.vector.FloatVector;
 public final class SmallBatchProbe {
 
     private static final int ROWS = 4096;
-    private static final int COLS = 576;
 
     private SmallBatchProbe() {
     }
@@ -31,13 +31,14 @@ public final class SmallBatchProbe {
         long seed = args.length > 1 ? Long.parseLong(args[1]) : 1;
         RowKernels kernels = new RowKernels(FloatVector.SPECIES_PREFERRED);
         int kind = RowKernels.kindOf(type);
-        WeightMatrix w = TestMatrices.random(type, ROWS, COLS, 1);
+        int cols = type.blockSize() == 256 ? 768 : 576;
+        WeightMatrix w = TestMatrices.random(type, ROWS, cols, 1);
         int copies = (int) Math.max(1, (128L << 20) / w.byteSize());
         MemorySegment[] data = new MemorySegment[copies];
         for (int i = 0; i < copies; i++) {
             data[i] = Arena.ofAuto().allocate(w.byteSize(), 64).copyFrom(w.data());
         }
-        long xStride = 4L * COLS;
+        long xStride = 4L * cols;
         MemorySegment x = Arena.ofAuto().allocate(5 * xStride, 64);
         Random random = new Random(seed);
         for (long at = 0; at < x.byteSize(); at += 4) {
@@ -69,9 +70,9 @@ public final class SmallBatchProbe {
                     for (int rep = 0; rep < reps; rep++) {
                         MemorySegment m = data[rep % copies];
                         if (newPath == 1) {
-                            kernels.dotBatch(kind, batch, m, w.rowBytes(), COLS, 0, ROWS, x, xStride, y, 0, ROWS);
+                            kernels.dotBatch(kind, batch, m, w.rowBytes(), cols, 0, ROWS, x, xStride, y, 0, ROWS);
                         } else {
-                            rowPasses(kernels, kind, batch, m, w.rowBytes(), xRows, y);
+                            rowPasses(kernels, kind, batch, m, w.rowBytes(), cols, xRows, y);
                         }
                     }
                     double ns = (threads.getCurrentThreadCpuTime() - t0) / (double) reps;
@@ -84,12 +85,12 @@ public final class SmallBatchProbe {
         }
     }
 
-    private static void rowPasses(RowKernels kernels, int kind, int batch, MemorySegment m, long rowBytes,
+    private static void rowPasses(RowKernels kernels, int kind, int batch, MemorySegment m, long rowBytes, int cols,
             MemorySegment[] xRows, float[] y) {
         for (int sub = 0; sub < ROWS; sub += SimdMatMul.ROW_PASS_ROWS) {
             int end = Math.min(ROWS, sub + SimdMatMul.ROW_PASS_ROWS);
             for (int b = 0; b < batch; b++) {
-                kernels.dotRows(kind, m, rowBytes, COLS, sub, end, xRows[b], y, b * ROWS + sub);
+                kernels.dotRows(kind, m, rowBytes, cols, sub, end, xRows[b], y, b * ROWS + sub);
             }
         }
     }
