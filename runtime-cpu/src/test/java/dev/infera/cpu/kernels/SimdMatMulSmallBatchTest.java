@@ -19,8 +19,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Batches 2-5 (below the broadcast tiles, 16 lanes): the small-batch kernels that decode each weight
- * block once for all activation rows, and the row passes that the other types keep. Every output must
+ * Small batches at 16 lanes: the small-batch kernels that decode each weight block once for all
+ * activation rows (batches 2-5 in one call, 6-10 in two parts per run of weight rows), and the row
+ * passes that the other types keep below the broadcast tiles (batches 2-5). Every output must
  * be bit for bit the same row multiplied alone (batch 1), close to the scalar reference, and land at
  * its strided place without touching the gaps; shapes with rows that are not a multiple of the task
  * unit and columns that are an odd number of 32-blocks (or not a multiple of 16 floats).
@@ -112,7 +113,9 @@ class SimdMatMulSmallBatchTest {
         for (int cols : colsFor(type)) {
             for (int rows : new int[] {37, 150}) {
                 WeightMatrix w = TestMatrices.random(type, rows, cols, random.nextLong());
-                for (int batch = 2; batch < SimdMatMul.minBroadcastBatch(16); batch++) {
+                int maxBatch = Arrays.asList(COVERED).contains(type) ? SimdMatMul.SMALL_BATCH_LIMIT
+                        : SimdMatMul.minBroadcastBatch(16) - 1;
+                for (int batch = 2; batch <= maxBatch; batch++) {
                     String what = type + " " + rows + "x" + cols + " batch " + batch;
                     int xOffset = 3;
                     int xStride = cols + 5;
