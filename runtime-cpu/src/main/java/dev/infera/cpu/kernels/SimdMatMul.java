@@ -23,8 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  * weights are still read and decoded once per call whatever the batch. From a few rows on
  * ({@link #minBroadcastBatch}) the activations are packed transposed and the product runs in
  * broadcast tiles ({@link BatchKernels}: lanes over activation rows, no horizontal sums). Batches of
- * up to {@link #SMALL_BATCH_LIMIT} rows (a few decode streams) of the types that have them take the
- * small-batch kernels instead ({@link RowKernels#dotBatch}), which stream the weights once like batch 1
+ * up to 5 rows (a few decode streams; up to {@link #SMALL_BATCH_LIMIT} for Q8_0, F16 and BF16) of the
+ * types that have them take the small-batch kernels instead ({@link RowKernels#dotBatch}), which stream the weights once like batch 1
  * and multiply each decoded block into every activation row, each row's result bit for bit its batch-1
  * result. Batches below the broadcast threshold without such kernels (species of fewer than 16 lanes,
  * F32) run the batch-1 row kernels once per activation row over short runs of weight rows (read
@@ -42,11 +42,19 @@ public final class SimdMatMul implements MatMul {
 
     /**
      * The largest batch that takes the small-batch kernels (in two parts above
-     * {@link RowKernels#MAX_SMALL_BATCH}) instead of the broadcast tiles, for types that have them:
-     * measured end to end on SmolLM2 Q8_0 with 16 lanes, 6, 8 and 10 decode streams ran 1.1-1.3x faster
-     * this way, and 12 streams on the broadcast tiles about as fast as 10 this way.
+     * {@link RowKernels#MAX_SMALL_BATCH}) instead of the broadcast tiles, for the types whose blocks
+     * decode cheaply enough to decode twice (Q8_0, F16, BF16). Measured end to end on SmolLM2 with 16
+     * lanes, alternating in one JVM: Q8_0 at 6, 8 and 10 streams and F16 at 8 ran 1.1-1.3x faster this
+     * way (BF16 not measured, taken with F16); Q4_0 (0.89x) and Q5_1 (0.68x) at 8 streams ran slower, so the other types stop at
+     * {@link RowKernels#MAX_SMALL_BATCH}.
      */
     static final int SMALL_BATCH_LIMIT = 2 * RowKernels.MAX_SMALL_BATCH;
+
+    /** The largest batch that takes the small-batch kernels for this kind (when it has them). */
+    static int smallBatchLimit(int kind) {
+        return kind == RowKernels.KIND_Q8_0 || kind == RowKernels.KIND_F16 || kind == RowKernels.KIND_BF16
+                ? SMALL_BATCH_LIMIT : RowKernels.MAX_SMALL_BATCH;
+    }
     static final int DECODE_ROWS = 16;
     /** Weight rows per pass of the small-batch path (about 40 KB of Q8_0 rows at width 576: stays in L1/L2). */
     static final int ROW_PASS_ROWS = 64;
@@ -128,7 +136,7 @@ public final class SimdMatMul implements MatMul {
         }
         int cols = w.cols();
         int ld = roundUp(cols, 16);
-        boolean small = batch > 1 && batch <= SMALL_BATCH_LIMIT && rowKernels.hasSmallBatch(kind, 2);
+        boolean small = batch > 1 && batch <= smallBatchLimit(kind) && rowKernels.hasSmallBatch(kind, 2);
         boolean broadcast = !small && batch >= minBroadcastBatch;
         boolean fused = !broadcast && kind >= 0;
         if (broadcast) {

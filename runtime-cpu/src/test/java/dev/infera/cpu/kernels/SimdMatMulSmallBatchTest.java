@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Small batches at 16 lanes: the small-batch kernels that decode each weight block once for all
- * activation rows (batches 2-5 in one call, 6-10 in two parts per run of weight rows), and the row
+ * activation rows (batches 2-5 in one call; for Q8_0, F16 and BF16 also 6-10 in two parts per run of weight rows), and the row
  * passes that the other types keep below the broadcast tiles (batches 2-5). Every output must
  * be bit for bit the same row multiplied alone (batch 1), close to the scalar reference, and land at
  * its strided place without touching the gaps; shapes with rows that are not a multiple of the task
@@ -113,7 +113,7 @@ class SimdMatMulSmallBatchTest {
         for (int cols : colsFor(type)) {
             for (int rows : new int[] {37, 150}) {
                 WeightMatrix w = TestMatrices.random(type, rows, cols, random.nextLong());
-                int maxBatch = Arrays.asList(COVERED).contains(type) ? SimdMatMul.SMALL_BATCH_LIMIT
+                int maxBatch = Arrays.asList(COVERED).contains(type) ? SimdMatMul.smallBatchLimit(RowKernels.kindOf(type))
                         : SimdMatMul.minBroadcastBatch(16) - 1;
                 for (int batch = 2; batch <= maxBatch; batch++) {
                     String what = type + " " + rows + "x" + cols + " batch " + batch;
