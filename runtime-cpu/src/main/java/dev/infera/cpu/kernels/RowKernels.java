@@ -42,7 +42,14 @@ final class RowKernels {
     private static final MethodType DECODE_TYPE = MethodType.methodType(void.class, MemorySegment.class, long.class,
             int.class, int.class, int.class, MemorySegment.class, int.class);
 
+    private static final MethodType BATCH_TYPE = MethodType.methodType(void.class, MemorySegment.class, long.class,
+            int.class, int.class, int.class, MemorySegment.class, long.class, float[].class, int.class, int.class);
+    /** Batches up to this many rows can have a small-batch kernel (decode once, all rows per block). */
+    static final int MAX_SMALL_BATCH = 5;
+
     private final MethodHandle[] dots = new MethodHandle[ENTRY_NAMES.length];
+    /** {@code smallBatch[kind][batch]}: the kernel for that many activation rows, or null (row passes instead). */
+    private final MethodHandle[][] smallBatch = new MethodHandle[ENTRY_NAMES.length][MAX_SMALL_BATCH + 1];
     private final MethodHandle[] decoders = new MethodHandle[ENTRY_NAMES.length];
 
     RowKernels(VectorSpecies<Float> species) {
@@ -55,6 +62,35 @@ final class RowKernels {
                 MethodHandles.Lookup dot = kind <= KIND_BF16 ? floatDot : kind >= KIND_Q4_K ? kQuantDot : quantDot;
                 dots[kind] = dot.findStatic(dot.lookupClass(), ENTRY_NAMES[kind], DOT_TYPE);
                 decoders[kind] = decode.findStatic(decode.lookupClass(), ENTRY_NAMES[kind], DECODE_TYPE);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("kernel template is missing an entry point", e);
+        }
+        if (species.length() == 16) {
+            defineSmallBatch(species);
+        }
+    }
+
+    /** The small-batch templates are written for 16 lanes (one widened byte group per vector). */
+    private void defineSmallBatch(VectorSpecies<Float> species) {
+        MethodHandles.Lookup quant = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchKernels", species);
+        MethodHandles.Lookup nibble = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchNibbleKernels", species);
+        MethodHandles.Lookup fiveBit = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchFiveBitKernels", species);
+        MethodHandles.Lookup floats = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchFloatKernels", species);
+        MethodHandles.Lookup k45 = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchK45Kernels", species);
+        MethodHandles.Lookup k6 = SpeciesSpecializer.define(MethodHandles.lookup(), "SmallBatchK6Kernels", species);
+        try {
+            for (int batch = 2; batch <= MAX_SMALL_BATCH; batch++) {
+                smallBatch[KIND_Q8_0][batch] = quant.findStatic(quant.lookupClass(), "q8_0x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q4_0][batch] = nibble.findStatic(nibble.lookupClass(), "q4_0x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q4_1][batch] = nibble.findStatic(nibble.lookupClass(), "q4_1x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q5_0][batch] = fiveBit.findStatic(fiveBit.lookupClass(), "q5_0x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q5_1][batch] = fiveBit.findStatic(fiveBit.lookupClass(), "q5_1x" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q4_K][batch] = k45.findStatic(k45.lookupClass(), "q4_Kx" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q5_K][batch] = k45.findStatic(k45.lookupClass(), "q5_Kx" + batch, BATCH_TYPE);
+                smallBatch[KIND_Q6_K][batch] = k6.findStatic(k6.lookupClass(), "q6_Kx" + batch, BATCH_TYPE);
+                smallBatch[KIND_F16][batch] = floats.findStatic(floats.lookupClass(), "f16x" + batch, BATCH_TYPE);
+                smallBatch[KIND_BF16][batch] = floats.findStatic(floats.lookupClass(), "bf16x" + batch, BATCH_TYPE);
             }
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("kernel template is missing an entry point", e);
@@ -87,6 +123,27 @@ final class RowKernels {
             MemorySegment x, float[] y, int yOffset) {
         try {
             dots[kind].invokeExact(w, rowBytes, cols, firstRow, endRow, x, y, yOffset);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether {@link #dotBatch} has a kernel for this type and batch. */
+    boolean hasSmallBatch(int kind, int batch) {
+        return kind >= 0 && batch <= MAX_SMALL_BATCH && smallBatch[kind][batch] != null;
+    }
+
+    /**
+     * Small batches ({@link #hasSmallBatch}): {@code y[yOffset + b * yStride + r - firstRow] = dot(row r,
+     * x row b)} for {@code b < batch}, activation row b at byte {@code b * xStrideBytes} of {@code x}
+     * (64-byte aligned, {@code cols} floats each); each output is bit for bit its batch-1 result.
+     */
+    void dotBatch(int kind, int batch, MemorySegment w, long rowBytes, int cols, int firstRow, int endRow,
+            MemorySegment x, long xStrideBytes, float[] y, int yOffset, int yStride) {
+        try {
+            smallBatch[kind][batch].invokeExact(w, rowBytes, cols, firstRow, endRow, x, xStrideBytes, y, yOffset, yStride);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {

@@ -22,8 +22,12 @@ import jdk.incubator.vector.VectorSpecies;
  * aligned buffer (small enough to stay in cache) and multiplies them with all activation rows, so
  * weights are still read and decoded once per call whatever the batch. From a few rows on
  * ({@link #minBroadcastBatch}) the activations are packed transposed and the product runs in
- * broadcast tiles ({@link BatchKernels}: lanes over activation rows, no horizontal sums). Smaller
- * batches run the batch-1 row kernels once per activation row over short runs of weight rows (read
+ * broadcast tiles ({@link BatchKernels}: lanes over activation rows, no horizontal sums). Batches of
+ * up to 5 rows (a few decode streams; up to {@link #SMALL_BATCH_LIMIT} for Q8_0, F16 and BF16) of the
+ * types that have them take the small-batch kernels instead ({@link RowKernels#dotBatch}), which stream the weights once like batch 1
+ * and multiply each decoded block into every activation row, each row's result bit for bit its batch-1
+ * result. Batches below the broadcast threshold without such kernels (species of fewer than 16 lanes,
+ * F32) run the batch-1 row kernels once per activation row over short runs of weight rows (read
  * from memory once, from cache by the other passes; see {@link #copyActivationRows}). Types without
  * a SIMD decoder (Q2_K, Q3_K, Q8_K) are decoded with the scalar decoder of {@link Dequantize}, then
  * take the broadcast tiles or, below their threshold, 4x4 dot-product tiles ({@link DenseKernels}):
@@ -36,6 +40,21 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class SimdMatMul implements MatMul {
 
+    /**
+     * The largest batch that takes the small-batch kernels (in two parts above
+     * {@link RowKernels#MAX_SMALL_BATCH}) instead of the broadcast tiles, for the types whose blocks
+     * decode cheaply enough to decode twice (Q8_0, F16, BF16). Measured end to end on SmolLM2 with 16
+     * lanes, alternating in one JVM: Q8_0 at 6, 8 and 10 streams and F16 at 8 ran 1.1-1.3x faster this
+     * way (BF16 not measured, taken with F16); Q4_0 (0.89x) and Q5_1 (0.68x) at 8 streams ran slower, so the other types stop at
+     * {@link RowKernels#MAX_SMALL_BATCH}.
+     */
+    static final int SMALL_BATCH_LIMIT = 2 * RowKernels.MAX_SMALL_BATCH;
+
+    /** The largest batch that takes the small-batch kernels for this kind (when it has them). */
+    static int smallBatchLimit(int kind) {
+        return kind == RowKernels.KIND_Q8_0 || kind == RowKernels.KIND_F16 || kind == RowKernels.KIND_BF16
+                ? SMALL_BATCH_LIMIT : RowKernels.MAX_SMALL_BATCH;
+    }
     static final int DECODE_ROWS = 16;
     /** Weight rows per pass of the small-batch path (about 40 KB of Q8_0 rows at width 576: stays in L1/L2). */
     static final int ROW_PASS_ROWS = 64;
@@ -72,6 +91,10 @@ public final class SimdMatMul implements MatMul {
     private final float[][] scalarRows;
     private final float[][] scratch;
     private MemorySegment activations = MemorySegment.NULL;
+    /** Batches split in two parts: the second part's activation rows (see {@link #splitActivations}). */
+    private MemorySegment secondPart = MemorySegment.NULL;
+    private MemorySegment secondPartOf = MemorySegment.NULL;
+    private long secondPartAt;
     /** Small batches: each activation row in its own aligned buffer, for the batch-1 row kernels. */
     private final MemorySegment[] activationRows;
     private final int[][] gatherLanes;
@@ -122,14 +145,18 @@ public final class SimdMatMul implements MatMul {
         }
         int cols = w.cols();
         int ld = roundUp(cols, 16);
-        boolean broadcast = batch >= minBroadcastBatch;
+        boolean small = batch > 1 && batch <= smallBatchLimit(kind) && rowKernels.hasSmallBatch(kind, 2);
+        boolean broadcast = !small && batch >= minBroadcastBatch;
         boolean fused = !broadcast && kind >= 0;
         if (broadcast) {
             packActivations(x, xOffset, xStride, batch, cols, ld);
-        } else if (fused && batch > 1) {
+        } else if (fused && batch > 1 && !small) {
             copyActivationRows(x, xOffset, xStride, batch, cols, ld);
         } else {
             copyActivations(x, xOffset, xStride, batch, cols, ld);
+            if (small && batch > RowKernels.MAX_SMALL_BATCH) {
+                splitActivations(ld, (batch + 1) >> 1);
+            }
         }
         int unit = fused ? 4 : DECODE_ROWS;
         int tasksPerThread = !fused ? BATCHED_TASKS_PER_THREAD : batch == 1 ? BATCH1_TASKS_PER_THREAD : TASKS_PER_THREAD;
@@ -137,7 +164,7 @@ public final class SimdMatMul implements MatMul {
         if (!fused) {
             ensureDecodeBuffers(ld, kind < 0 ? cols : 0);
         }
-        job.set(w, kind, fused, broadcast, rowsPerTask, ld, batch, y, yOffset, yStride);
+        job.set(w, kind, fused, small, broadcast, rowsPerTask, ld, batch, y, yOffset, yStride);
         try {
             pool.parallelFor(ceilDiv(w.rows(), rowsPerTask), job);
         } finally {
@@ -146,9 +173,10 @@ public final class SimdMatMul implements MatMul {
     }
 
     /**
-     * Batches below the broadcast threshold run the batch-1 row kernels once per activation row, over
-     * runs of {@link #ROW_PASS_ROWS} weight rows: the run is read from memory by the first pass and from
-     * cache by the others, and the weights are decoded in registers each time. At 2-5 rows that is
+     * Batches below the broadcast threshold without a small-batch kernel run the batch-1 row kernels
+     * once per activation row, over runs of {@link #ROW_PASS_ROWS} weight rows: the run is read from
+     * memory by the first pass and from cache by the others, and the weights are decoded in registers
+     * each time. At 2-5 rows that is
      * faster than decoding the rows into a buffer for the 4x4 dot tiles, and every row's result is
      * exactly its batch-1 result.
      */
@@ -158,6 +186,21 @@ public final class SimdMatMul implements MatMul {
                 activationRows[b] = arena.allocate(4L * ld, ALIGN);
             }
             copyPadded(x, xOffset + b * xStride, cols, activationRows[b], 0, ld);
+        }
+    }
+
+    /**
+     * Batches of 6 to {@link #SMALL_BATCH_LIMIT} rows run the small-batch kernels in two parts (first
+     * {@code firstPart} rows, then the rest) over each run of {@link #ROW_PASS_ROWS} weight rows: the
+     * weights come from memory once and from cache for the second part. The second part's activations
+     * are a slice of the buffer, kept while the buffer and the split stay the same (no allocation per call).
+     */
+    private void splitActivations(int ld, int firstPart) {
+        long at = 4L * ld * firstPart;
+        if (secondPart.byteSize() == 0 || secondPartAt != at || secondPartOf != activations) {
+            secondPart = activations.asSlice(at);
+            secondPartAt = at;
+            secondPartOf = activations;
         }
     }
 
@@ -259,6 +302,7 @@ public final class SimdMatMul implements MatMul {
         private WeightMatrix w;
         private int kind;
         private boolean fused;
+        private boolean small;
         private boolean broadcast;
         private int rowsPerTask;
         private int ld;
@@ -267,11 +311,12 @@ public final class SimdMatMul implements MatMul {
         private int yOffset;
         private int yStride;
 
-        void set(WeightMatrix w, int kind, boolean fused, boolean broadcast, int rowsPerTask, int ld, int batch,
-                float[] y, int yOffset, int yStride) {
+        void set(WeightMatrix w, int kind, boolean fused, boolean small, boolean broadcast, int rowsPerTask, int ld,
+                int batch, float[] y, int yOffset, int yStride) {
             this.w = w;
             this.kind = kind;
             this.fused = fused;
+            this.small = small;
             this.broadcast = broadcast;
             this.rowsPerTask = rowsPerTask;
             this.ld = ld;
@@ -295,6 +340,22 @@ public final class SimdMatMul implements MatMul {
             if (fused) {
                 if (batch == 1) {
                     rowKernels.dotRows(kind, w.data(), rowBytes, cols, first, end, activations, y, yOffset + first);
+                    return;
+                }
+                if (small && batch <= RowKernels.MAX_SMALL_BATCH) {
+                    rowKernels.dotBatch(kind, batch, w.data(), rowBytes, cols, first, end, activations, 4L * ld, y,
+                            yOffset + first, yStride);
+                    return;
+                }
+                if (small) {
+                    int firstPart = (batch + 1) >> 1;
+                    for (int sub = first; sub < end; sub += ROW_PASS_ROWS) {
+                        int subEnd = Math.min(end, sub + ROW_PASS_ROWS);
+                        rowKernels.dotBatch(kind, firstPart, w.data(), rowBytes, cols, sub, subEnd, activations, 4L * ld,
+                                y, yOffset + sub, yStride);
+                        rowKernels.dotBatch(kind, batch - firstPart, w.data(), rowBytes, cols, sub, subEnd, secondPart,
+                                4L * ld, y, yOffset + firstPart * yStride + sub, yStride);
+                    }
                     return;
                 }
                 for (int sub = first; sub < end; sub += ROW_PASS_ROWS) {
