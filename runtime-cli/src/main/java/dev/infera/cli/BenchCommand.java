@@ -82,7 +82,7 @@ final class BenchCommand implements Command {
                 Option.value("--backend", "ID", "auto (default: the best that can run here, named on stderr), cpu, cuda"),
                 Option.value("--max-batch-tokens", "N", "engine token budget per step (default 2048)"),
                 Option.value("--max-running", "N", "most requests the engine runs at once (default 256)"),
-                Option.value("--kv-cache-mib", "N", "KV cache size in MiB (default: room for every request in flight)"),
+                Option.value("--kv-cache-mib", "N", "KV cache size in MiB (default: room for the requests in flight, plus the shared prefixes when cached)"),
                 Option.value("--block-size", "N", "tokens per KV block (default 16)"),
                 Option.flag("--no-prefix-cache", "turn prefix caching off"),
                 Option.value("--warmup", "N", "short warm-up requests before measuring (default " + DEFAULT_WARMUP + ")"),

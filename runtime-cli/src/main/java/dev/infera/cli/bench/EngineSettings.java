@@ -17,16 +17,22 @@ public record EngineSettings(String backend, int threads, int maxBatchTokens, in
     /**
      * The KV cache bytes for a run: the configured size, or, when it is 0, room for every request that
      * can be in flight at once at its longest ({@code concurrentRequests}, capped by
-     * {@code maxRunningRequests}, times the blocks of {@code maxTokensPerRequest}). A cache sized this
-     * way never forces a preemption; a smaller one given on purpose shows how the engine copes.
+     * {@code maxRunningRequests}, times the blocks of {@code maxTokensPerRequest}), plus, with the
+     * prefix cache on, the full blocks of every shared prefix ({@code sharedPrefixes} of
+     * {@code prefixTokens} each), so that a prefix stays cached between the requests that use it
+     * instead of being evicted by the next request's blocks (with room only for the requests in
+     * flight, one stream and 8 prefixes used in turn never hit). A cache sized this way never forces a
+     * preemption; a smaller one given on purpose shows how the engine copes.
      */
-    public long kvCacheBytesFor(int concurrentRequests, int maxTokensPerRequest, long kvBytesPerToken) {
+    public long kvCacheBytesFor(int concurrentRequests, int maxTokensPerRequest, int sharedPrefixes, int prefixTokens,
+            long kvBytesPerToken) {
         if (kvCacheBytes > 0) {
             return kvCacheBytes;
         }
         long requests = Math.min(concurrentRequests, maxRunningRequests);
         long blocksPerRequest = (maxTokensPerRequest + (long) blockSize - 1) / blockSize;
-        return requests * blocksPerRequest * blockSize * kvBytesPerToken;
+        long prefixBlocks = prefixCaching ? (long) sharedPrefixes * (prefixTokens / blockSize) : 0;
+        return (requests * blocksPerRequest + prefixBlocks) * blockSize * kvBytesPerToken;
     }
 
     /** These settings on another backend (such as the one {@code auto} resolved to). */

@@ -1,0 +1,42 @@
+package dev.infera.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class EngineSettingsTest {
+
+    private static final long BYTES_PER_TOKEN = 1000;
+
+    private static EngineSettings settings(long kvCacheBytes, boolean prefixCaching) {
+        return new EngineSettings("cpu", 2, 2048, 256, kvCacheBytes, 16, prefixCaching);
+    }
+
+    @Test
+    void fitsTheRequestsInFlightInWholeBlocks() {
+        // 8 requests of 100 tokens: 7 blocks of 16 each.
+        assertThat(settings(0, false).kvCacheBytesFor(8, 100, 0, 0, BYTES_PER_TOKEN)).isEqualTo(8L * 7 * 16 * 1000);
+    }
+
+    @Test
+    void keepsRoomForTheSharedPrefixesWhenTheyAreCached() {
+        // One stream of 576 tokens (36 blocks) and 8 prefixes of 512 tokens (32 full blocks each).
+        long withCache = settings(0, true).kvCacheBytesFor(1, 576, 8, 512, BYTES_PER_TOKEN);
+        assertThat(withCache).isEqualTo((36L + 8 * 32) * 16 * 1000);
+        // Only full blocks of a prefix are ever cached: 520 tokens still count 32 blocks.
+        assertThat(settings(0, true).kvCacheBytesFor(1, 576, 8, 520, BYTES_PER_TOKEN)).isEqualTo(withCache);
+        // Without the prefix cache the prefixes need no room of their own.
+        assertThat(settings(0, false).kvCacheBytesFor(1, 576, 8, 512, BYTES_PER_TOKEN)).isEqualTo(36L * 16 * 1000);
+    }
+
+    @Test
+    void aConfiguredSizeWins() {
+        assertThat(settings(5_000_000, true).kvCacheBytesFor(64, 4096, 8, 512, BYTES_PER_TOKEN)).isEqualTo(5_000_000);
+    }
+
+    @Test
+    void runningRequestsCapTheRoom() {
+        EngineSettings capped = new EngineSettings("cpu", 2, 2048, 4, 0, 16, false);
+        assertThat(capped.kvCacheBytesFor(64, 16, 0, 0, BYTES_PER_TOKEN)).isEqualTo(4L * 16 * 1000);
+    }
+}
