@@ -45,8 +45,8 @@ public final class SimdMatMul implements MatMul {
      * {@link RowKernels#MAX_SMALL_BATCH}) instead of the broadcast tiles, for the types whose blocks
      * decode cheaply enough to decode twice (Q8_0, F16, BF16). Measured end to end on SmolLM2 with 16
      * lanes, alternating in one JVM: Q8_0 at 6, 8 and 10 streams and F16 at 8 ran 1.1-1.3x faster this
-     * way (BF16 not measured, taken with F16); Q4_0 (0.89x) and Q5_1 (0.68x) at 8 streams ran slower, so the other types stop at
-     * {@link RowKernels#MAX_SMALL_BATCH}.
+     * way (BF16 not measured, taken with F16); Q4_0 (0.89x) and Q5_1 (0.68x) at 8 streams ran
+     * slower, so the other types stop at {@link RowKernels#MAX_SMALL_BATCH}.
      */
     static final int SMALL_BATCH_LIMIT = 2 * RowKernels.MAX_SMALL_BATCH;
 
@@ -55,6 +55,7 @@ public final class SimdMatMul implements MatMul {
         return kind == RowKernels.KIND_Q8_0 || kind == RowKernels.KIND_F16 || kind == RowKernels.KIND_BF16
                 ? SMALL_BATCH_LIMIT : RowKernels.MAX_SMALL_BATCH;
     }
+
     static final int DECODE_ROWS = 16;
     /** Weight rows per pass of the small-batch path (about 40 KB of Q8_0 rows at width 576: stays in L1/L2). */
     static final int ROW_PASS_ROWS = 64;
