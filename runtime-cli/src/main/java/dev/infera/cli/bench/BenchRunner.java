@@ -51,8 +51,8 @@ public final class BenchRunner {
         int concurrent = mode.maxConcurrency() > 0 ? Math.min(mode.maxConcurrency(), spec.numPrompts())
                 : spec.numPrompts();
         long kvBytes = plan.engine().kvCacheBytesFor(Math.max(concurrent, plan.warmupRequests()),
-                spec.maxPromptTokens() + spec.maxOutputTokens(), spec.prefixLen() > 0 ? spec.numPrefixes() : 0,
-                spec.prefixLen(), plan.kvBytesPerToken());
+                spec.maxPromptTokens() + spec.maxOutputTokens(), spec.numPrefixes(), spec.prefixLen(),
+                plan.kvBytesPerToken());
         try (InferenceEngine engine = plan.engine().start(plan.model(), kvBytes,
                 spec.numPrompts() + plan.warmupRequests())) {
             engineStarted.accept(engine.stats());

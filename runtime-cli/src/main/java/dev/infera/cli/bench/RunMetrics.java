@@ -32,7 +32,8 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         double requestThroughput, double outputThroughput, double totalThroughput, Slo slo, int goodRequests,
         double goodput, LatencyStats ttft, LatencyStats tpot, LatencyStats itl, LatencyStats e2e,
         long prefixQueryTokens, long prefixHitTokens, double prefixHitRate, long preemptions, long steps,
-        double meanStepMs, long decodeSteps, double decodeThroughput, int peakKvBlocksUsed, int kvBlocksTotal, double peakKvFraction, long weightBytesPerStep,
+        double meanStepMs, long decodeSteps, double decodeThroughput, int peakKvBlocksUsed, int kvBlocksTotal,
+        double peakKvFraction, long weightBytesPerStep,
         double weightReadGbs, double bandwidthGbs, double rooflineFraction, List<RequestOutcome> requests) {
 
     public RunMetrics {

@@ -16,6 +16,8 @@ class EngineSettingsTest {
     void fitsTheRequestsInFlightInWholeBlocks() {
         // 8 requests of 100 tokens: 7 blocks of 16 each.
         assertThat(settings(0, false).kvCacheBytesFor(8, 100, 0, 0, BYTES_PER_TOKEN)).isEqualTo(8L * 7 * 16 * 1000);
+        // A workload without a shared prefix (its prefix count is still 1) needs no prefix room.
+        assertThat(settings(0, true).kvCacheBytesFor(8, 100, 1, 0, BYTES_PER_TOKEN)).isEqualTo(8L * 7 * 16 * 1000);
     }
 
     @Test
