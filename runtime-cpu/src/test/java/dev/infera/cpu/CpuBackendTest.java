@@ -1,6 +1,5 @@
 package dev.infera.cpu;
 
-import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,6 +15,7 @@ import dev.infera.core.model.ModelArchitecture;
 import dev.infera.core.model.ModelConfig;
 import dev.infera.core.model.ModelWeights;
 import dev.infera.core.model.RopeScaling;
+import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SyntheticModel;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

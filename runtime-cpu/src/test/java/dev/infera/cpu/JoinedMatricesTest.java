@@ -1,6 +1,5 @@
 package dev.infera.cpu;
 
-import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
@@ -10,6 +9,7 @@ import dev.infera.core.model.ModelTensor;
 import dev.infera.core.model.ModelWeights;
 import dev.infera.core.model.TensorSource;
 import dev.infera.core.quant.Quantize;
+import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SyntheticModel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,10 +1,10 @@
 package dev.infera.cpu;
 
-import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
 import dev.infera.core.model.LoadedModel;
+import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SharedModels;
 import dev.infera.core.tokenizer.Tokenizer;
 import dev.infera.core.tokenizer.TokenizerGguf;

@@ -1,11 +1,11 @@
 package dev.infera.cpu;
 
-import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
 import dev.infera.core.model.ModelConfig;
 import dev.infera.core.model.ModelWeights;
+import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SyntheticModel;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;

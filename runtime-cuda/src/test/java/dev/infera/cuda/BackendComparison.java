@@ -1,9 +1,9 @@
 package dev.infera.cuda;
 
-import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.ExecutionBackend;
+import dev.infera.core.testing.PagedSequences;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

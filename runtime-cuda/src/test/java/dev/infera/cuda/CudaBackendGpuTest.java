@@ -1,6 +1,5 @@
 package dev.infera.cuda;
 
-import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
@@ -10,6 +9,7 @@ import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.model.LoadedModel;
 import dev.infera.core.model.ModelConfig;
 import dev.infera.core.model.ModelWeights;
+import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SharedModels;
 import dev.infera.core.testing.SyntheticModel;
 import dev.infera.core.tokenizer.TokenizerGguf;

@@ -1,6 +1,5 @@
 package dev.infera.cuda;
 
-import dev.infera.core.testing.PagedSequences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.core.backend.BackendContext;
@@ -12,6 +11,7 @@ import dev.infera.core.model.ModelArchitecture;
 import dev.infera.core.model.ModelConfig;
 import dev.infera.core.model.ModelWeights;
 import dev.infera.core.model.RopeScaling;
+import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SharedModels;
 import dev.infera.core.testing.SyntheticModel;
 import dev.infera.cpu.CpuBackend;
