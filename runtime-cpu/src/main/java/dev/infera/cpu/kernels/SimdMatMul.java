@@ -67,7 +67,10 @@ public final class SimdMatMul implements MatMul {
      * The claim counter still balances: a worker that starts late finds its task already taken.
      */
     private static final int BATCH1_TASKS_PER_THREAD = 1;
-    /** Batches 2-5 (row passes): measured the same at 1, 2 and 4 tasks per thread. */
+    /**
+     * Batches 2-10 (small-batch kernels, and the row passes where there are none): 4 tasks per thread
+     * measured faster than 1 (275 vs 255 tok/s at 4 streams, docs/kernels.md).
+     */
     private static final int TASKS_PER_THREAD = 4;
     /**
      * Batched calls cut finer: a task is then compute-bound work on whole 16-row blocks, and with 576
@@ -96,7 +99,7 @@ public final class SimdMatMul implements MatMul {
     private MemorySegment secondPart = MemorySegment.NULL;
     private MemorySegment secondPartOf = MemorySegment.NULL;
     private long secondPartAt;
-    /** Small batches: each activation row in its own aligned buffer, for the batch-1 row kernels. */
+    /** Row passes (types or species without small-batch kernels): each activation row in its own aligned buffer. */
     private final MemorySegment[] activationRows;
     private final int[][] gatherLanes;
 
@@ -156,7 +159,7 @@ public final class SimdMatMul implements MatMul {
         } else {
             copyActivations(x, xOffset, xStride, batch, cols, ld);
             if (small && batch > RowKernels.MAX_SMALL_BATCH) {
-                splitActivations(ld, (batch + 1) >> 1);
+                splitActivations(ld, firstPart(batch));
             }
         }
         int unit = fused ? 4 : DECODE_ROWS;
@@ -196,6 +199,11 @@ public final class SimdMatMul implements MatMul {
      * weights come from memory once and from cache for the second part. The second part's activations
      * are a slice of the buffer, kept while the buffer and the split stay the same (no allocation per call).
      */
+    /** Rows of the first part when a small batch runs in two parts: the larger half. */
+    private static int firstPart(int batch) {
+        return (batch + 1) >> 1;
+    }
+
     private void splitActivations(int ld, int firstPart) {
         long at = 4L * ld * firstPart;
         if (secondPart.byteSize() == 0 || secondPartAt != at || secondPartOf != activations) {
@@ -349,7 +357,7 @@ public final class SimdMatMul implements MatMul {
                     return;
                 }
                 if (small) {
-                    int firstPart = (batch + 1) >> 1;
+                    int firstPart = firstPart(batch);
                     for (int sub = first; sub < end; sub += ROW_PASS_ROWS) {
                         int subEnd = Math.min(end, sub + ROW_PASS_ROWS);
                         rowKernels.dotBatch(kind, firstPart, w.data(), rowBytes, cols, sub, subEnd, activations, 4L * ld,

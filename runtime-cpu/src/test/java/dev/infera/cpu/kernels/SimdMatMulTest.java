@@ -116,19 +116,23 @@ class SimdMatMulTest {
     }
 
     /**
-     * Batches below the broadcast threshold run the batch-1 kernels once per activation row: each row
-     * of a strided small batch must equal, bit for bit, the same row multiplied alone, and the gaps
-     * between output rows stay untouched (150 rows cross several row passes and both threads).
+     * Batches below the broadcast tiles (the small-batch kernels; F32's row passes; Q8_0/F16/BF16 up
+     * to 10 rows in two parts): each row of a strided small batch must equal, bit for bit, the same row
+     * multiplied alone, and the gaps between output rows stay untouched. 300 rows on one thread are
+     * tasks of 76 rows, so the loops over runs of {@link SimdMatMul#ROW_PASS_ROWS} weight rows take a
+     * second, partial run.
      */
     @ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(names = {"Q8_0", "Q4_0", "Q5_1", "F16", "BF16", "F32", "Q6_K"})
     void smallBatchRowsAreTheirBatchOneResults(GgmlType type) {
-        WeightMatrix w = TestMatrices.random(type, 150, 256, 11);
-        SimdMatMul simd = kernels(16, 2);
+        WeightMatrix w = TestMatrices.random(type, 300, 256, 11);
+        SimdMatMul simd = kernels(16, 1);
         Random random = new Random(5);
-        for (int batch = 2; batch < SimdMatMul.minBroadcastBatch(16); batch++) {
+        int lastBatch = Math.max(SimdMatMul.minBroadcastBatch(16) - 1,
+                SimdMatMul.smallBatchLimit(RowKernels.kindOf(type)));
+        for (int batch = 2; batch <= lastBatch; batch++) {
             int xStride = 260;
-            int yStride = 170;
+            int yStride = 310;
             float[] x = TestMatrices.gaussian(random, batch * xStride);
             float[] y = new float[batch * yStride];
             float[] alone = new float[batch * w.rows()];
