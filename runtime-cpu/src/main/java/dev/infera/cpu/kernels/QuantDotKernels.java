@@ -246,6 +246,4 @@ final class QuantDotKernels {
         return FloatVector.fromMemorySegment(F, x, at, LE);
     }
 
-    // Scalar tails of the float rows: columns c..cols of the row at off.
-
 }

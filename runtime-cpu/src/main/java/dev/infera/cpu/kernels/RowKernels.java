@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The per-type SIMD row kernels of one species: batch-1 dot products ({@code FloatDotKernels},
- * {@code QuantDotKernels}, {@code KQuantDotKernels}) and row decoding ({@code QuantDecodeKernels}),
+ * {@code QuantDotKernels}, {@code KQuantDotKernels}), small-batch products ({@link #dotBatch}: the
+ * {@code SmallBatch*Kernels}, 16-lane species only) and row decoding ({@code QuantDecodeKernels}),
  * all hidden-class copies of templates (see {@link SpeciesSpecializer}), reached through one method
- * handle per type.
+ * handle per type (and batch size).
  *
  * <p>Why handles rather than a switch: a dispatcher that calls every type's walker gets them inlined
  * into one compiled method as soon as a model uses two or three weight types (Q4_K with Q6_K, say);

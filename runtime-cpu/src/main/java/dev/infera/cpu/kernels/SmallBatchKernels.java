@@ -12,11 +12,12 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Template (see {@link SpeciesSpecializer}), 16-lane species only: products of Q8_0 weight rows with
- * 2 to 5 activation rows at once, for the batches below the broadcast tiles (a few decode streams).
+ * 2 to 5 activation rows at once, for a few decode streams (batches of 6 to 10 run it in two parts).
  * Each 32-element block is decoded once in registers (two widened byte groups and the broadcast scale)
  * and multiplied into every activation row's accumulator, so the weights stream from memory once and
  * are decoded once per call, as at batch 1, instead of once per activation row.
- * {@link SmallBatchNibbleKernels} (Q4_0, Q4_1), {@link SmallBatchFiveBitKernels} (Q5_0, Q5_1) and
+ * {@link SmallBatchNibbleKernels} (Q4_0, Q4_1), {@link SmallBatchFiveBitKernels} (Q5_0, Q5_1),
+ * {@link SmallBatchK45Kernels} (Q4_K, Q5_K), {@link SmallBatchK6Kernels} (Q6_K) and
  * {@link SmallBatchFloatKernels} (F16, BF16) do the same for their types.
  *
  * <p>Batch invariance. For each activation row the arithmetic is exactly the batch-1 kernel's

@@ -13,9 +13,8 @@ package dev.infera.cpu.ops;
  * with {@code K[j]}, {@code V[j]} the KV head's key and value of context index {@code j}. Taking many
  * queries at once lets a kernel fetch each key and value tile once for all of them (grouped-query
  * heads and the rows of a prefill chunk share them), which is what bounds attention over long
- * contexts. A row's result must not depend on which other rows share its tile (beyond nothing: the
- * SIMD kernel computes each row exactly as it would alone), so greedy output stays independent of
- * batching. Instances are stateless, so worker threads share one; each worker brings its own scratch.
+ * contexts. A row's result must not depend on which other rows share its tile (the SIMD kernel
+ * computes each row exactly as it would alone), so greedy output stays independent of batching. Instances are stateless, so worker threads share one; each worker brings its own scratch.
  */
 public interface AttentionKernel {
 

@@ -17,12 +17,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The broadcast-tile path of SimdMatMul against ScalarMatMul at the batch sizes where its lane
  * groups change (quads, pairs, wide groups, padded wide groups) and with rows that fill neither a
- * decode block (16) nor a tile (8), for every weight type.
+ * decode block (16) nor a tile (8), for every weight type. Q8_0, F16 and BF16 run batches up to 10
+ * on the small-batch kernels instead (still checked here against the reference); their quad and
+ * pair groups are reached from batch 11 on.
  */
 class BroadcastTilesTest {
 
     /** With 16 lanes: 6-8 quads, 9-16 pairs, 17-24 pairs and quads, 25-32 a (padded) wide group, and so on. */
-    private static final int[] BATCHES = {6, 7, 8, 9, 12, 16, 17, 24, 25, 31, 32, 33, 40, 47, 64, 70};
+    private static final int[] BATCHES = {6, 7, 8, 9, 11, 12, 16, 17, 24, 25, 31, 32, 33, 40, 47, 64, 70};
     private static WorkerPool pool;
     private static final java.util.Map<Integer, SimdMatMul> KERNELS = new java.util.HashMap<>();
 
@@ -123,8 +125,8 @@ class BroadcastTilesTest {
 
     @Test
     void aBatchRowGetsTheSameResultWhateverItsNeighbours() {
-        // Every output is a sum over its own columns only: the same activation row must give the same
-        // bits in a group of 8, 16 or 32 as long as the lane group kind (columns per lane) is the same.
+        // Every output is a sum over its own columns only: the first 32 activation rows (one wide lane
+        // group) must give the same bits whatever the other 32 rows of the batch hold.
         WeightMatrix w = TestMatrices.random(GgmlType.Q4_0, 24, 128, 11);
         Random random = new Random(4);
         float[] x = TestMatrices.gaussian(random, 64 * 128);
