@@ -83,6 +83,33 @@ final class BlockBits {
         return Float.float16ToFloat(w.get(SHORT_LE, off));
     }
 
+    /** The bfloat16 at {@code off} as a float (its bits are a float's top half). */
+    static float bf16(MemorySegment w, long off) {
+        return Float.intBitsToFloat((w.get(SHORT_LE, off) & 0xFFFF) << 16);
+    }
+
+    /**
+     * Columns {@code c..cols} of the F16 row at {@code off} times the activation row at byte
+     * {@code xAt}, summed in order: the scalar tail every F16 dot kernel (batch 1 and small batches)
+     * adds after its vector part, so their results agree.
+     */
+    static float f16Tail(MemorySegment w, long off, int c, int cols, MemorySegment x, long xAt) {
+        float tail = 0;
+        for (; c < cols; c++) {
+            tail += f16(w, off + 2L * c) * x.get(FLOAT_LE, xAt + 4L * c);
+        }
+        return tail;
+    }
+
+    /** As {@link #f16Tail}, for BF16 rows. */
+    static float bf16Tail(MemorySegment w, long off, int c, int cols, MemorySegment x, long xAt) {
+        float tail = 0;
+        for (; c < cols; c++) {
+            tail += bf16(w, off + 2L * c) * x.get(FLOAT_LE, xAt + 4L * c);
+        }
+        return tail;
+    }
+
     static int s8(MemorySegment w, long off) {
         return w.get(ValueLayout.JAVA_BYTE, off);
     }

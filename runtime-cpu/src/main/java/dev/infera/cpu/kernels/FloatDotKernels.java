@@ -2,8 +2,8 @@ package dev.infera.cpu.kernels;
 
 import static dev.infera.cpu.kernels.BlockBits.FLOAT_LE;
 import static dev.infera.cpu.kernels.BlockBits.LE;
-import static dev.infera.cpu.kernels.BlockBits.SHORT_LE;
-import static dev.infera.cpu.kernels.BlockBits.f16;
+import static dev.infera.cpu.kernels.BlockBits.bf16Tail;
+import static dev.infera.cpu.kernels.BlockBits.f16Tail;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -71,8 +71,8 @@ final class FloatDotKernels {
                 a0 = halves(w, o0 + 2L * c).fma(xv, a0);
                 a1 = halves(w, o1 + 2L * c).fma(xv, a1);
             }
-            y[yo + i] = a0.reduceLanes(VectorOperators.ADD) + f16Tail(w, o0, c, cols, x);
-            y[yo + half + i] = a1.reduceLanes(VectorOperators.ADD) + f16Tail(w, o1, c, cols, x);
+            y[yo + i] = a0.reduceLanes(VectorOperators.ADD) + f16Tail(w, o0, c, cols, x, 0);
+            y[yo + half + i] = a1.reduceLanes(VectorOperators.ADD) + f16Tail(w, o1, c, cols, x, 0);
         }
         if (first + 2 * half < end) {
             y[yo + end - 1 - first] = f16Row(w, (end - 1) * rowBytes, cols, x);
@@ -93,8 +93,8 @@ final class FloatDotKernels {
                 a0 = brains(w, o0 + 2L * c).fma(xv, a0);
                 a1 = brains(w, o1 + 2L * c).fma(xv, a1);
             }
-            y[yo + i] = a0.reduceLanes(VectorOperators.ADD) + bf16Tail(w, o0, c, cols, x);
-            y[yo + half + i] = a1.reduceLanes(VectorOperators.ADD) + bf16Tail(w, o1, c, cols, x);
+            y[yo + i] = a0.reduceLanes(VectorOperators.ADD) + bf16Tail(w, o0, c, cols, x, 0);
+            y[yo + half + i] = a1.reduceLanes(VectorOperators.ADD) + bf16Tail(w, o1, c, cols, x, 0);
         }
         if (first + 2 * half < end) {
             y[yo + end - 1 - first] = bf16Row(w, (end - 1) * rowBytes, cols, x);
@@ -116,7 +116,7 @@ final class FloatDotKernels {
         for (; c <= cols - L; c += L) {
             a = halves(w, off + 2L * c).fma(load(x, 4L * c), a);
         }
-        return a.reduceLanes(VectorOperators.ADD) + f16Tail(w, off, c, cols, x);
+        return a.reduceLanes(VectorOperators.ADD) + f16Tail(w, off, c, cols, x, 0);
     }
 
     private static float bf16Row(MemorySegment w, long off, int cols, MemorySegment x) {
@@ -125,7 +125,7 @@ final class FloatDotKernels {
         for (; c <= cols - L; c += L) {
             a = brains(w, off + 2L * c).fma(load(x, 4L * c), a);
         }
-        return a.reduceLanes(VectorOperators.ADD) + bf16Tail(w, off, c, cols, x);
+        return a.reduceLanes(VectorOperators.ADD) + bf16Tail(w, off, c, cols, x, 0);
     }
 
     /** L IEEE halves at off as floats, by bit arithmetic (exact, subnormals included): the Vector API has no such conversion. */
@@ -155,21 +155,7 @@ final class FloatDotKernels {
         return tail;
     }
 
-    private static float f16Tail(MemorySegment w, long off, int c, int cols, MemorySegment x) {
-        float tail = 0;
-        for (; c < cols; c++) {
-            tail += f16(w, off + 2L * c) * x.get(FLOAT_LE, 4L * c);
-        }
-        return tail;
-    }
 
-    private static float bf16Tail(MemorySegment w, long off, int c, int cols, MemorySegment x) {
-        float tail = 0;
-        for (; c < cols; c++) {
-            tail += Float.intBitsToFloat((w.get(SHORT_LE, off + 2L * c) & 0xFFFF) << 16) * x.get(FLOAT_LE, 4L * c);
-        }
-        return tail;
-    }
 
     private static FloatVector load(MemorySegment x, long at) {
         return FloatVector.fromMemorySegment(F, x, at, LE);

@@ -3,7 +3,6 @@ package dev.infera.cpu.kernels;
 import static dev.infera.cpu.kernels.BlockBits.FLOAT_LE;
 import static dev.infera.cpu.kernels.BlockBits.INT_LE;
 import static dev.infera.cpu.kernels.BlockBits.LE;
-import static dev.infera.cpu.kernels.BlockBits.SHORT_LE;
 import static dev.infera.cpu.kernels.BlockBits.bytes;
 import static dev.infera.cpu.kernels.BlockBits.f16;
 import static dev.infera.cpu.kernels.BlockBits.fiveBits;
@@ -203,7 +202,7 @@ final class QuantDecodeKernels {
             bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, at + 4L * c, LE);
         }
         for (; c < cols; c++) {
-            dst.set(FLOAT_LE, at + 4L * c, Float.intBitsToFloat((w.get(SHORT_LE, off + 2L * c) & 0xFFFF) << 16));
+            dst.set(FLOAT_LE, at + 4L * c, BlockBits.bf16(w, off + 2L * c));
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.infera.cpu.kernels;
 
-import static dev.infera.cpu.kernels.BlockBits.FLOAT_LE;
 import static dev.infera.cpu.kernels.BlockBits.LE;
-import static dev.infera.cpu.kernels.BlockBits.SHORT_LE;
-import static dev.infera.cpu.kernels.BlockBits.f16;
+import static dev.infera.cpu.kernels.BlockBits.bf16Tail;
+import static dev.infera.cpu.kernels.BlockBits.f16Tail;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -20,8 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * contract). Each run of L weights is widened once and multiplied into every activation row's
  * accumulator; per row the arithmetic is exactly {@link FloatDotKernels}' batch-1 arithmetic (one
  * accumulator, {@code acc = fma(w, x, acc)} per L columns, one lane reduction, then the scalar tail of
- * the last {@code cols % L} columns added), so every output is bit for bit its batch-1 result. The
- * widening helpers are the batch-1 ones, repeated here because each template is its own hidden class.
+ * the last {@code cols % L} columns added, the same {@code BlockBits} tail), so every output is bit for
+ * bit its batch-1 result. The vector widening helpers are the batch-1 ones, repeated here because
+ * their species must be each template's own constant.
  */
 final class SmallBatchFloatKernels {
 
@@ -250,22 +250,5 @@ final class SmallBatchFloatKernels {
         ShortVector h = ShortVector.fromMemorySegment(S, w, off, LE);
         IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
         return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** Columns c..cols of the weight row at off with the activation row at byte xAt. */
-    private static float f16Tail(MemorySegment w, long off, int c, int cols, MemorySegment x, long xAt) {
-        float tail = 0;
-        for (; c < cols; c++) {
-            tail += f16(w, off + 2L * c) * x.get(FLOAT_LE, xAt + 4L * c);
-        }
-        return tail;
-    }
-
-    private static float bf16Tail(MemorySegment w, long off, int c, int cols, MemorySegment x, long xAt) {
-        float tail = 0;
-        for (; c < cols; c++) {
-            tail += Float.intBitsToFloat((w.get(SHORT_LE, off + 2L * c) & 0xFFFF) << 16) * x.get(FLOAT_LE, xAt + 4L * c);
-        }
-        return tail;
     }
 }
