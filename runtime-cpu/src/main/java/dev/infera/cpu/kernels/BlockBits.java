@@ -25,6 +25,20 @@ final class BlockBits {
     private BlockBits() {
     }
 
+    /**
+     * The 16 levels {@code i + offset} of a 4-bit quant {@code i}, as floats: scaled by a block's
+     * {@code d} (and shifted by its {@code m}) they are the block's 16 possible weights, a table the
+     * 16-lane kernels index with the nibbles ({@code selectFrom}, one {@code vpermd}). At least
+     * {@code lanes} floats, the pattern repeating every 16, so any species can load a vector of it.
+     */
+    static float[] q4Levels(int offset, int lanes) {
+        float[] levels = new float[Math.max(16, lanes)];
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = (i & 15) + offset;
+        }
+        return levels;
+    }
+
     static ByteVector bytes(MemorySegment w, long off) {
         return ByteVector.fromMemorySegment(B, w, off, LE);
     }

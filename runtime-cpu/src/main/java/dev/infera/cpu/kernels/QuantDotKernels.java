@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -49,6 +50,10 @@ final class QuantDotKernels {
 
     private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    /** Q4_0's levels {@code i - 8} and Q4_1's {@code i}; only the 16-lane table path reads them. */
+    private static final FloatVector Q4_0_LEVELS = FloatVector.fromArray(F, BlockBits.q4Levels(-8, L), 0);
+    private static final FloatVector Q4_1_LEVELS = FloatVector.fromArray(F, BlockBits.q4Levels(0, L), 0);
 
     private QuantDotKernels() {
     }
@@ -114,6 +119,18 @@ final class QuantDotKernels {
     }
 
     private static float q4_0Row(MemorySegment w, long off, int cols, MemorySegment x) {
+        if (L == 16) {
+            FloatVector lo = FloatVector.zero(F);
+            FloatVector hi = lo;
+            long k = 0;
+            for (int c = 0; c < cols; c += 32, k += 18) {
+                IntVector table = Q4_0_LEVELS.mul(Float.float16ToFloat((short) head8(w, off + k))).reinterpretAsInts();
+                IntVector q = quants16(w, off + k + 2);
+                lo = q.selectFrom(table).reinterpretAsFloats().fma(load(x, 4L * c), lo);
+                hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(load(x, 4L * c + 64), hi);
+            }
+            return lo.add(hi).reduceLanes(VectorOperators.ADD);
+        }
         FloatVector a = FloatVector.zero(F);
         long k = 0;
         for (int c = 0; c < cols; c += 32, k += 18) {
@@ -123,6 +140,20 @@ final class QuantDotKernels {
     }
 
     private static float q4_1Row(MemorySegment w, long off, int cols, MemorySegment x) {
+        if (L == 16) {
+            FloatVector lo = FloatVector.zero(F);
+            FloatVector hi = lo;
+            long k = 0;
+            for (int c = 0; c < cols; c += 32, k += 20) {
+                long head = head8(w, off + k);
+                IntVector table = Q4_1_LEVELS.fma(Float.float16ToFloat((short) head),
+                        Float.float16ToFloat((short) (head >>> 16))).reinterpretAsInts();
+                IntVector q = quants16(w, off + k + 4);
+                lo = q.selectFrom(table).reinterpretAsFloats().fma(load(x, 4L * c), lo);
+                hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats().fma(load(x, 4L * c + 64), hi);
+            }
+            return lo.add(hi).reduceLanes(VectorOperators.ADD);
+        }
         FloatVector a = FloatVector.zero(F);
         long k = 0;
         for (int c = 0; c < cols; c += 32, k += 20) {
@@ -240,6 +271,15 @@ final class QuantDotKernels {
             }
         }
         return s;
+    }
+
+    /**
+     * The 16 bytes at {@code off} widened to int lanes (sign-extended: only the low 8 bits matter,
+     * since {@code selectFrom} wraps an index to its low 4 bits and the high nibble is taken with a
+     * logical shift of the low 8). 16 lanes only.
+     */
+    private static IntVector quants16(MemorySegment w, long off) {
+        return (IntVector) bytes(w, off).convertShape(VectorOperators.B2I, I, 0);
     }
 
     private static FloatVector load(MemorySegment x, long at) {
