@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -30,6 +31,9 @@ final class KQuantDotKernels {
 
     private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    /** The 4-bit levels 0..15, for the 16-lane Q4_K table. */
+    private static final FloatVector LEVELS = FloatVector.fromArray(F, BlockBits.q4Levels(0, L), 0);
 
     private KQuantDotKernels() {
     }
@@ -38,7 +42,7 @@ final class KQuantDotKernels {
 
     static void q4_KRows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
         for (int r = first; r < end; r++) {
-            y[yo + r - first] = q45K(false, w, r * rowBytes, cols, x);
+            y[yo + r - first] = L == 16 ? q4KTable(w, r * rowBytes, cols, x) : q45K(false, w, r * rowBytes, cols, x);
         }
     }
 
@@ -85,6 +89,41 @@ final class KQuantDotKernels {
                 long at = 4L * (c + 32 * j);
                 acc0 = dot16(q0, scale, offset, x, at, acc0);
                 acc1 = dot16(q1, scale, offset, x, at + 64, acc1);
+            }
+        }
+        return sum(acc0, acc1);
+    }
+
+    // Q4_K with 16 lanes: the same weights and sums as q45K, but each sub-block's 16 possible weights
+    // fma(i, scale, offset) are computed once into a table that the nibbles index (selectFrom, one
+    // vpermd per 16 elements) instead of widening and scaling every group. A table entry is exactly
+    // the weight q45K computes and the groups go to the same accumulators in the same order, so the
+    // result is bit for bit q45K's (and the small-batch kernels' per row). Two sub-blocks (the low and
+    // high nibbles of the same 32 bytes) per iteration.
+    private static float q4KTable(MemorySegment w, long off, int cols, MemorySegment x) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        for (int c = 0; c < cols; c += 256, off += 144) {
+            float d = f16(w, off);
+            float dmin = f16(w, off + 2);
+            int s0 = w.get(INT_LE, off + 4);
+            int s1 = w.get(INT_LE, off + 8);
+            int s2 = w.get(INT_LE, off + 12);
+            for (int j = 0; j < 8; j += 2) {
+                int smA = scaleMinK(s0, s1, s2, j);
+                int smB = scaleMinK(s0, s1, s2, j + 1);
+                IntVector tableA = LEVELS.fma(d * (smA & 0xFF), -(dmin * (smA >>> 8))).reinterpretAsInts();
+                IntVector tableB = LEVELS.fma(d * (smB & 0xFF), -(dmin * (smB >>> 8))).reinterpretAsInts();
+                long q = off + 16 + 16L * j;
+                IntVector qa = (IntVector) bytes(w, q).convertShape(VectorOperators.B2I, I, 0);
+                IntVector qb = (IntVector) bytes(w, q + 16).convertShape(VectorOperators.B2I, I, 0);
+                long at = 4L * (c + 32 * j);
+                acc0 = qa.selectFrom(tableA).reinterpretAsFloats().fma(load(x, at), acc0);
+                acc1 = qb.selectFrom(tableA).reinterpretAsFloats().fma(load(x, at + 64), acc1);
+                acc0 = qa.lanewise(VectorOperators.LSHR, 4).selectFrom(tableB).reinterpretAsFloats()
+                        .fma(load(x, at + 128), acc0);
+                acc1 = qb.lanewise(VectorOperators.LSHR, 4).selectFrom(tableB).reinterpretAsFloats()
+                        .fma(load(x, at + 192), acc1);
             }
         }
         return sum(acc0, acc1);
