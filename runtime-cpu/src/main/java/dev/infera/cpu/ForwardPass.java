@@ -37,8 +37,15 @@ import dev.infera.cpu.ops.PagedKvCache;
  */
 final class ForwardPass {
 
-    /** Attention tasks per thread below which a task takes fewer heads than a whole KV group. */
-    private static final int TASKS_PER_THREAD = 4;
+    /**
+     * Attention tasks per thread below which a task takes fewer heads than a whole KV group. One: a
+     * task splits its group only when there would otherwise be fewer tasks than threads. Single-head
+     * tasks read their KV head's keys and values once per head and fill only one of the kernel's four
+     * query slots; SmolLM2 (9 heads, 3 KV heads) decoding one sequence, interleaved in one JVM: 3
+     * whole-group tasks vs 9 single-head ones (what 4 per thread gave) 199 -> 209 tok/s at contexts
+     * 128-256 and 147 -> 164 at 128-896, though 3 tasks split 2:1 over 2 threads.
+     */
+    private static final int ATTENTION_TASKS_PER_THREAD = 1;
     /** Most query rows of one sequence in one attention task (a prefill chunk is cut into such tiles). */
     private static final int ATTENTION_TILE_ROWS = 16;
     /** Row-wise stages run on the caller alone below this many rows (the hand-off would cost more). */
@@ -261,12 +268,12 @@ final class ForwardPass {
 
     /**
      * How many query heads of a KV group one attention task takes: the whole group (each K/V tile
-     * fetched once for all of them) unless that leaves fewer than {@link #TASKS_PER_THREAD} tasks per
-     * thread, as in decoding one sequence; then the largest divisor of the group that gives enough.
+     * fetched once for all of them) unless that leaves fewer than {@link #ATTENTION_TASKS_PER_THREAD}
+     * tasks per thread; then the largest divisor of the group that gives enough.
      */
     private int headsPerTask(int tiles) {
         int group = config.headsPerKvHead();
-        int wanted = TASKS_PER_THREAD * pool.numThreads();
+        int wanted = ATTENTION_TASKS_PER_THREAD * pool.numThreads();
         for (int per = group; per > 1; per--) {
             if (group % per == 0 && (long) tiles * config.numHeads() / per >= wanted) {
                 return per;
