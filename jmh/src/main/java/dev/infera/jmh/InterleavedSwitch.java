@@ -4,6 +4,8 @@ import dev.infera.api.EngineStats;
 import dev.infera.api.GenerationRequest;
 import dev.infera.api.GenerationResult;
 import dev.infera.api.InferenceEngine;
+import dev.infera.api.InferenceEngineBuilder;
+import dev.infera.api.KvCacheType;
 import dev.infera.api.SamplingParams;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -32,6 +34,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
  * -cp jmh/target/benchmarks.jar dev.infera.jmh.InterleavedSwitch MODEL.gguf CLASS FIELD ROUNDS C N V1 V2...}
+ *
+ * <p>With {@code engine kvCacheType} in place of {@code CLASS FIELD} the values are
+ * {@link KvCacheType} names and each gets its own engine (1 GiB of KV cache each), run in turn the same
+ * way.
  */
 public final class InterleavedSwitch {
 
@@ -42,43 +48,65 @@ public final class InterleavedSwitch {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 8) {
-            System.err.println("usage: InterleavedSwitch MODEL.gguf CLASS FIELD ROUNDS CONCURRENCY OUTPUT_TOKENS V1 V2...");
+            System.err.println("usage: InterleavedSwitch MODEL.gguf CLASS FIELD ROUNDS CONCURRENCY OUTPUT_TOKENS V1 V2...\n"
+                    + "   or: InterleavedSwitch MODEL.gguf engine kvCacheType ROUNDS CONCURRENCY OUTPUT_TOKENS F32 F16...");
             System.exit(2);
         }
         Path model = Path.of(args[0]);
-        Field field = Class.forName(args[1]).getDeclaredField(args[2]);
-        if (!Modifier.isStatic(field.getModifiers()) || Modifier.isFinal(field.getModifiers())
-                || field.getType() != int.class) {
-            throw new IllegalArgumentException(args[1] + "." + args[2] + " must be a non-final static int");
-        }
-        field.setAccessible(true);
         int rounds = Integer.parseInt(args[3]);
         int concurrency = Integer.parseInt(args[4]);
         int outputTokens = Integer.parseInt(args[5]);
-        int[] values = Arrays.stream(args, 6, args.length).mapToInt(Integer::parseInt).toArray();
-        List<List<Double>> speeds = new ArrayList<>();
-        for (int i = 0; i < values.length; i++) {
-            speeds.add(new ArrayList<>());
-        }
-        try (InferenceEngine engine = InferenceEngine.builder().model(model).computeThreads(2)
-                .kvCacheBytes(1L << 30).build()) {
+        String[] values = Arrays.copyOfRange(args, 6, args.length);
+        List<InferenceEngine> engines = new ArrayList<>();
+        Field field = null;
+        try {
+            if (args[1].equals("engine")) {
+                if (!args[2].equals("kvCacheType")) {
+                    throw new IllegalArgumentException("the engine setting to vary must be kvCacheType, got " + args[2]);
+                }
+                for (String v : values) {
+                    engines.add(builder(model).kvCacheType(KvCacheType.valueOf(v)).build());
+                }
+            } else {
+                field = Class.forName(args[1]).getDeclaredField(args[2]);
+                if (!Modifier.isStatic(field.getModifiers()) || Modifier.isFinal(field.getModifiers())
+                        || field.getType() != int.class) {
+                    throw new IllegalArgumentException(args[1] + "." + args[2] + " must be a non-final static int");
+                }
+                field.setAccessible(true);
+                engines.add(builder(model).build());
+            }
+            List<List<Double>> speeds = new ArrayList<>();
+            for (int i = 0; i < values.length; i++) {
+                speeds.add(new ArrayList<>());
+            }
             Random random = new Random(1);
             for (int round = -1; round < rounds; round++) {
                 for (int i = 0; i < values.length; i++) {
-                    field.setInt(null, values[i]);
-                    double speed = decodeSpeed(engine, concurrency, outputTokens, random);
+                    if (field != null) {
+                        field.setInt(null, Integer.parseInt(values[i]));
+                    }
+                    double speed = decodeSpeed(engines.get(field != null ? 0 : i), concurrency, outputTokens, random);
                     if (round >= 0) {
                         speeds.get(i).add(speed);
                     }
                 }
             }
+            for (int i = 0; i < values.length; i++) {
+                List<Double> s = speeds.get(i);
+                Collections.sort(s);
+                System.out.printf(Locale.ROOT, "%s=%s: decode tok/s median %.1f, min %.1f, max %.1f (%d rounds)%n",
+                        args[2], values[i], s.get(s.size() / 2), s.getFirst(), s.getLast(), s.size());
+            }
+        } finally {
+            for (InferenceEngine e : engines) {
+                e.close();
+            }
         }
-        for (int i = 0; i < values.length; i++) {
-            List<Double> s = speeds.get(i);
-            Collections.sort(s);
-            System.out.printf(Locale.ROOT, "%s=%d: decode tok/s median %.1f, min %.1f, max %.1f (%d rounds)%n",
-                    args[2], values[i], s.get(s.size() / 2), s.getFirst(), s.getLast(), s.size());
-        }
+    }
+
+    private static InferenceEngineBuilder builder(Path model) {
+        return InferenceEngine.builder().model(model).computeThreads(2).kvCacheBytes(1L << 30);
     }
 
     private static double decodeSpeed(InferenceEngine engine, int concurrency, int outputTokens, Random random)

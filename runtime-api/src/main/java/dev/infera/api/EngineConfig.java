@@ -16,12 +16,13 @@ import java.util.concurrent.Executor;
  *                           at most one of {@code kvCacheBytes} and {@code kvCacheTokens} is set, and
  *                           with neither the cache is sized from free memory
  * @param blockSize          tokens per KV block
+ * @param kvCacheType        element type of the KV cache
  * @param prefixCaching      whether common prompt prefixes share KV blocks
  * @param maxQueuedRequests  most requests waiting; beyond it submit throws {@link QueueFullException}
  * @param schedulingPolicy   service order
  * @param callbackExecutor   runs listener calls; null for an executor owned by the engine
  */
 public record EngineConfig(Path modelPath, String backend, int computeThreads, int maxBatchTokens,
-        int maxRunningRequests, long kvCacheBytes, int kvCacheTokens, int blockSize, boolean prefixCaching, int maxQueuedRequests,
+        int maxRunningRequests, long kvCacheBytes, int kvCacheTokens, int blockSize, KvCacheType kvCacheType, boolean prefixCaching, int maxQueuedRequests,
         SchedulingPolicy schedulingPolicy, Executor callbackExecutor) {
 }

@@ -33,6 +33,7 @@ public final class InferenceEngineBuilder {
     private long kvCacheBytes;
     private int kvCacheTokens;
     private int blockSize = DEFAULT_BLOCK_SIZE;
+    private KvCacheType kvCacheType = KvCacheType.AUTO;
     private boolean prefixCaching = true;
     private int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
     private SchedulingPolicy schedulingPolicy = SchedulingPolicy.FCFS;
@@ -96,6 +97,16 @@ public final class InferenceEngineBuilder {
         return this;
     }
 
+    /**
+     * Element type of the KV cache (default {@link KvCacheType#AUTO}, the backend's choice). A type the
+     * selected backend cannot store makes {@link #build()} fail with an {@link IllegalArgumentException}
+     * naming the types it can.
+     */
+    public InferenceEngineBuilder kvCacheType(KvCacheType type) {
+        this.kvCacheType = type;
+        return this;
+    }
+
     /** Whether requests share the KV of common prompt prefixes (default on). */
     public InferenceEngineBuilder prefixCaching(boolean enabled) {
         this.prefixCaching = enabled;
@@ -154,6 +165,9 @@ public final class InferenceEngineBuilder {
         if (blockSize < 1 || blockSize > MAX_BLOCK_SIZE) {
             problems.add("blockSize must be between 1 and " + MAX_BLOCK_SIZE + " tokens, got " + blockSize);
         }
+        if (kvCacheType == null) {
+            problems.add("kvCacheType must not be null (AUTO lets the backend choose)");
+        }
         if (schedulingPolicy == null) {
             problems.add("schedulingPolicy must not be null");
         }
@@ -161,7 +175,7 @@ public final class InferenceEngineBuilder {
             throw new IllegalArgumentException("invalid engine settings: " + String.join("; ", problems));
         }
         return new EngineConfig(modelPath, backend, computeThreads, maxBatchTokens, maxRunningRequests, kvCacheBytes,
-                kvCacheTokens, blockSize, prefixCaching, maxQueuedRequests, schedulingPolicy, callbackExecutor);
+                kvCacheTokens, blockSize, kvCacheType, prefixCaching, maxQueuedRequests, schedulingPolicy, callbackExecutor);
     }
 
     /**

@@ -16,12 +16,13 @@ class InferenceEngineBuilderTest {
     @Test
     void reportsEveryInvalidSettingAtOnce() {
         assertThatThrownBy(() -> InferenceEngine.builder().maxBatchTokens(0).blockSize(4096).kvCacheBytes(-1)
-                .backend(" ").build())
+                .backend(" ").kvCacheType(null).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("model path is not set")
                 .hasMessageContaining("maxBatchTokens must be at least 1, got 0")
                 .hasMessageContaining("blockSize must be between 1 and 1024 tokens, got 4096")
                 .hasMessageContaining("kvCacheBytes must be positive")
+                .hasMessageContaining("kvCacheType must not be null")
                 .hasMessageContaining("backend must be");
     }
 
@@ -50,6 +51,7 @@ class InferenceEngineBuilderTest {
         assertThat(c.maxBatchTokens()).isEqualTo(2048);
         assertThat(c.maxRunningRequests()).isEqualTo(256);
         assertThat(c.blockSize()).isEqualTo(16);
+        assertThat(c.kvCacheType()).isEqualTo(KvCacheType.AUTO);
         assertThat(c.maxQueuedRequests()).isEqualTo(4096);
         assertThat(c.prefixCaching()).isTrue();
         assertThat(c.kvCacheBytes()).isZero();

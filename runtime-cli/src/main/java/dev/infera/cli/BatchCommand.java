@@ -4,6 +4,7 @@ import dev.infera.api.GenerationResult;
 import dev.infera.api.GenerationTimings;
 import dev.infera.api.InferenceEngine;
 import dev.infera.api.InferenceEngineBuilder;
+import dev.infera.api.KvCacheType;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -55,6 +56,7 @@ final class BatchCommand implements Command {
                 Option.value("--max-running", "N", "most requests generating at once (default 256)"),
                 Option.value("--threads", "N", "compute threads (default: all processors)"),
                 Option.value("--backend", "ID", "auto (default: the best that can run here, named on stderr), cpu, cuda"),
+                KvCacheTypeOption.option(),
                 Option.flag("--progress", "show the progress bar on stderr even when it is not a terminal"),
                 Option.flag("--no-progress", "never show the progress bar (default: shown when stderr is a terminal)"));
     }
@@ -75,6 +77,7 @@ final class BatchCommand implements Command {
         boolean showProgress = options.flag("--progress")
                 || (!options.flag("--no-progress") && Terminal.isStderrTerminal(err));
         List<BatchLine> lines = readInput(input);
+        KvCacheType kvCacheType = KvCacheTypeOption.parse(options);
         BackendChoice backend = BackendChoice.resolve(options.string("--backend", "auto"), name());
         try (BatchOutput results = BatchOutput.open(output)) {
             if (results.discardedBytes() > 0) {
@@ -107,7 +110,7 @@ final class BatchCommand implements Command {
             AtomicReference<IOException> writeError = new AtomicReference<>();
             ProgressBar progress = null;
             try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(backend.id())
-                    .computeThreads(threads).maxRunningRequests(maxRunning).build()) {
+                    .computeThreads(threads).maxRunningRequests(maxRunning).kvCacheType(kvCacheType).build()) {
                 backend.printNote(err);
                 err.println("infera batch: " + Terminal.kvCacheLine(engine.stats(), InferenceEngineBuilder.DEFAULT_BLOCK_SIZE));
                 if (showProgress) {

@@ -84,6 +84,7 @@ final class BenchCommand implements Command {
                 Option.value("--max-running", "N", "most requests the engine runs at once (default 256)"),
                 Option.value("--kv-cache-mib", "N", "KV cache size in MiB (default: room for the requests in flight, plus the shared prefixes when cached)"),
                 Option.value("--block-size", "N", "tokens per KV block (default 16)"),
+                KvCacheTypeOption.option(),
                 Option.flag("--no-prefix-cache", "turn prefix caching off"),
                 Option.value("--warmup", "N", "short warm-up requests before measuring (default " + DEFAULT_WARMUP + ")"),
                 Option.value("--bandwidth-gbs", "X", "memory bandwidth for the roofline (default: measured once per thread count and cached)"),
@@ -107,7 +108,7 @@ final class BenchCommand implements Command {
         long kvMib = o.longValue("--kv-cache-mib", 0);
         EngineSettings requested = new EngineSettings(o.string("--backend", "auto"), threads,
                 o.intValue("--max-batch-tokens", 2048), o.intValue("--max-running", 256), kvMib << 20,
-                o.intValue("--block-size", 16), !o.flag("--no-prefix-cache"));
+                o.intValue("--block-size", 16), KvCacheTypeOption.parse(o), !o.flag("--no-prefix-cache"));
         atLeast(problems, "--threads", threads, 1);
         atLeast(problems, "--max-batch-tokens", requested.maxBatchTokens(), 1);
         atLeast(problems, "--max-running", requested.maxRunningRequests(), 1);
@@ -156,7 +157,8 @@ final class BenchCommand implements Command {
                     + cache.folder().resolve(BandwidthProbe.cacheFileName(threads));
         }
         BenchPlan plan = new BenchPlan(model, info.description(), spec, o.has("--num-prompts"), mode, sweep, engine,
-                sampling, slo, warmup, info.weightBytesPerStep(), info.kvBytesPerToken(), bandwidth, bandwidthSource);
+                sampling, slo, warmup, info.weightBytesPerStep(), engine.kvBytesPerToken(info.kvBytesPerToken()), bandwidth,
+                bandwidthSource);
         PrintStream progress = o.flag("--progress") || Terminal.isStderrTerminal(err) ? err : null;
         List<RunMetrics> runs;
         try {

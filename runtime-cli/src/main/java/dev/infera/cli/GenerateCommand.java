@@ -3,6 +3,7 @@ package dev.infera.cli;
 import dev.infera.api.GenerationRequest;
 import dev.infera.api.GenerationResult;
 import dev.infera.api.InferenceEngine;
+import dev.infera.api.KvCacheType;
 import dev.infera.api.RequestTooLargeException;
 import dev.infera.api.SamplingParams;
 import dev.infera.api.TokenChunk;
@@ -73,6 +74,7 @@ final class GenerateCommand implements Command {
                 Option.value("--seed", "S", "random seed: the same seed and settings give the same text"),
                 Option.value("--threads", "N", "compute threads (default: all processors)"),
                 Option.value("--backend", "ID", "auto (default: the best that can run here, named on stderr), cpu, cuda"),
+                KvCacheTypeOption.option(),
                 Option.flag("--ignore-eos", "keep generating past the end-of-sequence token"),
                 Option.flag("--json", "print one JSON object with the text, token ids and timings instead of streaming"));
     }
@@ -93,11 +95,12 @@ final class GenerateCommand implements Command {
                 }
             }
         };
+        KvCacheType kvCacheType = KvCacheTypeOption.parse(options);
         BackendChoice backend = BackendChoice.resolve(options.string("--backend", "auto"), name());
         GenerationResult result;
         // Bad arguments found on the way (unknown backend, a prompt longer than the context) are user errors.
         try (InferenceEngine engine = InferenceEngine.builder().model(model).backend(backend.id())
-                .computeThreads(threads).maxRunningRequests(1)
+                .computeThreads(threads).maxRunningRequests(1).kvCacheType(kvCacheType)
                 .kvCacheTokens(kvCacheTokensFor(prompt, params.maxTokens())).build()) {
             backend.printNote(err);
             GenerationRequest request = GenerationRequest.builder().prompt(prompt).sampling(params).build();

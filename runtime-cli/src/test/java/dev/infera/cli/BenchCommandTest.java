@@ -69,6 +69,19 @@ class BenchCommandTest {
                 "--prefix-len", "48", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10", "--max-concurrency", "1",
                 "--no-prefix-cache");
         assertThat(off.out()).containsPattern("of which from prefix cache: +0\\n");
+        // The same with an F16 cache (half the bytes per block): as many blocks, the same prefix hits.
+        Result half = run("bench", "--model", model(), "--num-prompts", "4", "--input-len", "8", "--output-len", "4",
+                "--prefix-len", "48", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10", "--max-concurrency", "1",
+                "--kv-cache-type", "f16");
+        assertThat(half.exitCode()).as(half.err()).isZero();
+        assertThat(half.out()).containsPattern("of which from prefix cache: +144\\n");
+        assertThat(kvBlocks(half.err())).isEqualTo(kvBlocks(one.err())).isEqualTo("7 blocks x 16 tokens");
+    }
+
+    /** The block count from the stderr line that says how large the KV cache is. */
+    private static String kvBlocks(String err) {
+        String line = err.lines().filter(l -> l.contains("KV cache:")).findFirst().orElseThrow();
+        return line.substring(line.indexOf(": ", line.indexOf("KV cache")) + 2, line.indexOf(" ="));
     }
 
     @Test
@@ -89,6 +102,10 @@ class BenchCommandTest {
         assertError(run("bench", "--model", model(), "--input-len", "2000", "--output-len", "100"),
                 "does not fit the model's context of 2048 tokens");
         assertError(run("bench", "--model", model(), "--frobnicate"), "unknown option '--frobnicate'");
+        assertError(run("bench", "--model", model(), "--kv-cache-type", "fp8"),
+                "--kv-cache-type must be one of auto, f32, f16, bf16, got 'fp8'");
+        assertError(run("bench", "--model", model(), "--backend", "cpu", "--kv-cache-type", "bf16", "--bandwidth-gbs",
+                "1", "--num-prompts", "1"), "the cpu backend stores its KV cache as F32 or F16, not BF16");
         assertError(run("bench", "--model", model(), "--backend", "tpu", "--bandwidth-gbs", "1", "--num-prompts", "1"),
                 "cannot start the engine: unknown backend 'tpu'");
         Result help = run("bench", "--help");

@@ -1,5 +1,6 @@
 package dev.infera.cpu;
 
+import dev.infera.api.KvCacheType;
 import dev.infera.core.backend.BackendContext;
 import dev.infera.core.backend.ExecutionBackend;
 import dev.infera.core.backend.KvCacheLayout;
@@ -14,7 +15,7 @@ import java.util.function.Function;
 /**
  * The CPU {@link ExecutionBackend}: runs a Llama-family model over {@link StepBatch}es on its own
  * worker threads (never the common ForkJoinPool), with its KV cache in one native allocation
- * ({@link PagedKvCache}, F32). It owns the pool, the cache and the activation scratch, and frees
+ * ({@link PagedKvCache}, F32, or F16 when asked for). It owns the pool, the cache and the activation scratch, and frees
  * them on {@link #close()}. One thread calls it at a time (the engine thread).
  */
 public final class CpuBackend implements ExecutionBackend {
@@ -23,10 +24,13 @@ public final class CpuBackend implements ExecutionBackend {
     private final WorkerPool pool;
     private final CpuModel model;
     private final ForwardPass forward;
+    private final int kvElementBytes;
     private PagedKvCache cache;
     private boolean closed;
 
-    private CpuBackend(ModelWeights weights, int numThreads, Function<WorkerPool, CpuKernels> kernels) {
+    private CpuBackend(ModelWeights weights, int numThreads, KvCacheType kvCacheType,
+            Function<WorkerPool, CpuKernels> kernels) {
+        this.kvElementBytes = kvElementBytes(kvCacheType);
         this.config = weights.config();
         this.model = new CpuModel(weights);
         WorkerPool workers = null;
@@ -45,29 +49,51 @@ public final class CpuBackend implements ExecutionBackend {
 
     /** The fast backend: Vector API kernels on {@code context.numThreads()} threads. */
     public static CpuBackend create(BackendContext context) {
-        return new CpuBackend(context.weights(), context.numThreads(),
+        return new CpuBackend(context.weights(), context.numThreads(), context.kvCacheType(),
                 pool -> CpuKernels.simd(pool, context.config().headDim()));
     }
 
     /** A backend with the given kernels, built on its pool (for cross-checks and benchmarks). */
     public static CpuBackend withKernels(ModelWeights weights, int numThreads, Function<WorkerPool, CpuKernels> kernels) {
-        return new CpuBackend(weights, numThreads, kernels);
+        return withKernels(weights, numThreads, KvCacheType.AUTO, kernels);
+    }
+
+    /** A backend with the given kernels and KV cache type, built on its pool. */
+    public static CpuBackend withKernels(ModelWeights weights, int numThreads, KvCacheType kvCacheType,
+            Function<WorkerPool, CpuKernels> kernels) {
+        return new CpuBackend(weights, numThreads, kvCacheType, kernels);
     }
 
     /** The all-scalar reference backend, single-threaded. */
     public static CpuBackend scalarReference(ModelWeights weights) {
-        return new CpuBackend(weights, 1, pool -> CpuKernels.scalarReference());
+        return scalarReference(weights, KvCacheType.AUTO);
+    }
+
+    /** The all-scalar reference backend with a KV cache of {@code kvCacheType}, single-threaded. */
+    public static CpuBackend scalarReference(ModelWeights weights, KvCacheType kvCacheType) {
+        return new CpuBackend(weights, 1, kvCacheType, pool -> CpuKernels.scalarReference());
+    }
+
+    /** Bytes of one KV element for a requested type: F32 unless F16 is asked for; BF16 is refused. */
+    private static int kvElementBytes(KvCacheType type) {
+        return switch (type) {
+            case AUTO, F32 -> Float.BYTES;
+            case F16 -> Short.BYTES;
+            case BF16 -> throw new IllegalArgumentException(
+                    "the cpu backend stores its KV cache as F32 or F16, not " + type);
+        };
     }
 
     @Override
     public long kvCacheBytesPerBlock(int blockSize) {
-        return PagedKvCache.bytesPerBlock(config.numLayers(), config.numKvHeads(), config.headDim(), blockSize);
+        return PagedKvCache.bytesPerBlock(config.numLayers(), config.numKvHeads(), config.headDim(), blockSize,
+                kvElementBytes);
     }
 
     @Override
     public KvCacheLayout allocateKvCache(int numBlocks, int blockSize) {
         ensureOpen();
-        KvCacheLayout layout = KvCacheLayout.forModel(config, numBlocks, blockSize, Float.BYTES);
+        KvCacheLayout layout = KvCacheLayout.forModel(config, numBlocks, blockSize, kvElementBytes);
         if (cache != null) {
             cache.close();
             cache = null;

@@ -3,6 +3,7 @@ package dev.infera.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.infera.api.KvCacheType;
 import dev.infera.core.backend.BackendContext;
 import dev.infera.core.backend.BackendProvider;
 import dev.infera.core.backend.Backends;
@@ -51,6 +52,22 @@ class CpuBackendTest {
             assertThat(backend.kvCacheBytesPerBlock(5)).isEqualTo(2L * 2 * 16 * (16 + 5) * 4);
             assertThat(backend.kvCacheBytesPerBlock(32)).isEqualTo(KvCacheLayout.bytesPerBlock(CONFIG, 32, 4));
         }
+    }
+
+    /** An F16 cache takes half the bytes and runs a step; BF16 is not a CPU cache type. */
+    @Test
+    void halfPrecisionCacheOnRequest() {
+        try (CpuBackend backend = CpuBackend.create(new BackendContext(WEIGHTS, 2, KvCacheType.F16))) {
+            assertThat(backend.kvCacheBytesPerBlock(16)).isEqualTo(KvCacheLayout.bytesPerBlock(CONFIG, 16, 2));
+            assertThat(backend.kvCacheBytesPerBlock(5)).isEqualTo(2L * 2 * 16 * (16 + 5) * 2);
+            KvCacheLayout layout = backend.allocateKvCache(4, 16);
+            assertThat(layout.bytesPerElement()).isEqualTo(2);
+            StepResult r = backend.execute(new StepBatchBuilder(layout).addSequence(new int[] {2}, 0,
+                    new int[] {1, 7, 9}, true).build());
+            assertThat(r.numRows()).isEqualTo(1);
+        }
+        assertThatThrownBy(() -> CpuBackend.create(new BackendContext(WEIGHTS, 1, KvCacheType.BF16)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("F32 or F16, not BF16");
     }
 
     @Test

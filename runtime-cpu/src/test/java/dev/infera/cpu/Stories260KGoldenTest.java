@@ -2,6 +2,7 @@ package dev.infera.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infera.api.KvCacheType;
 import dev.infera.core.backend.BackendContext;
 import dev.infera.core.model.LoadedModel;
 import dev.infera.core.testing.PagedSequences;
@@ -21,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * stories260K (F32) against llama2.c's run.c: greedy decoding from BOS must choose run.c's token at
  * every one of 256 positions, decode to exactly the text run.c prints for {@code -n 200} and
  * {@code -n 256}, and our logits must match its recorded top-5 logits at every position and its full
- * logit vectors at positions 0 and 1 within 1e-4.
+ * logit vectors at positions 0 and 1 within 1e-4. With the KV cache in F16 (both paths) the tokens
+ * and texts must still be run.c's and the logits within 2e-2 of its F32 ones.
  */
 class Stories260KGoldenTest {
 
@@ -54,12 +56,14 @@ class Stories260KGoldenTest {
         return switch (path) {
             case "scalar" -> CpuBackend.scalarReference(model.weights());
             case "simd" -> CpuBackend.create(new BackendContext(model.weights(), 2));
+            case "scalar-f16" -> CpuBackend.scalarReference(model.weights(), KvCacheType.F16);
+            case "simd-f16" -> CpuBackend.create(new BackendContext(model.weights(), 2, KvCacheType.F16));
             default -> throw new IllegalArgumentException(path);
         };
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"simd", "scalar"})
+    @ValueSource(strings = {"simd", "scalar", "simd-f16", "scalar-f16"})
     void greedyTokensAndLogitsMatchRunC(String path) {
         assertThat(trace.promptTokens()).containsExactly(1);
         assertThat(trace.steps()).hasSize(256);
@@ -93,8 +97,9 @@ class Stories260KGoldenTest {
             System.out.printf("stories260K %s path: max |logit diff| vs run.c: top-5 %.3g, full vectors %.3g%n",
                     path, maxTopDiff, maxFullDiff);
             assertThat(trace.fullLogits()).containsKeys(0, 1);
-            assertThat(maxTopDiff).isLessThanOrEqualTo(1e-4);
-            assertThat(maxFullDiff).isLessThanOrEqualTo(1e-4);
+            double tolerance = path.endsWith("f16") ? 2e-2 : 1e-4;
+            assertThat(maxTopDiff).isLessThanOrEqualTo(tolerance);
+            assertThat(maxFullDiff).isLessThanOrEqualTo(tolerance);
         }
     }
 }

@@ -83,7 +83,7 @@ public final class CudaBackend implements ExecutionBackend {
         DeviceWeights uploaded = null;
         StepBuffers scratch = null;
         try {
-            modelShape = ModelShape.of(context.weights());
+            modelShape = ModelShape.of(context.weights(), context.kvCacheType());
             attentionConfig = AttentionConfig.choose(modelShape);
             uploaded = DeviceWeights.upload(gpu, context.weights(), modelShape);
             scratch = new StepBuffers(gpu, modelShape, attentionConfig, dequantChunkBytes);

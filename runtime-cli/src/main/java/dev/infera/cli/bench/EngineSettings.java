@@ -2,8 +2,10 @@ package dev.infera.cli.bench;
 
 import dev.infera.api.InferenceEngine;
 import dev.infera.api.InferenceEngineBuilder;
+import dev.infera.api.KvCacheType;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -12,7 +14,7 @@ import java.util.Map;
  * @param kvCacheBytes 0 sizes the cache for the workload (see {@link #kvCacheBytesFor})
  */
 public record EngineSettings(String backend, int threads, int maxBatchTokens, int maxRunningRequests,
-        long kvCacheBytes, int blockSize, boolean prefixCaching) {
+        long kvCacheBytes, int blockSize, KvCacheType kvCacheType, boolean prefixCaching) {
 
     /**
      * The KV cache bytes for a run: the configured size, or, when it is 0, room for every request that
@@ -35,16 +37,25 @@ public record EngineSettings(String backend, int threads, int maxBatchTokens, in
         return (requests * blocksPerRequest + prefixBlocks) * blockSize * kvBytesPerToken;
     }
 
+    /**
+     * KV cache bytes of one token in this engine's cache, given its size in F32 ({@code f32Bytes}): half
+     * of it for the 2-byte types. With {@link KvCacheType#AUTO} the F32 size (an upper bound).
+     */
+    public long kvBytesPerToken(long f32Bytes) {
+        return kvCacheType == KvCacheType.F16 || kvCacheType == KvCacheType.BF16 ? f32Bytes / 2 : f32Bytes;
+    }
+
     /** These settings on another backend (such as the one {@code auto} resolved to). */
     public EngineSettings withBackend(String id) {
-        return new EngineSettings(id, threads, maxBatchTokens, maxRunningRequests, kvCacheBytes, blockSize, prefixCaching);
+        return new EngineSettings(id, threads, maxBatchTokens, maxRunningRequests, kvCacheBytes, blockSize, kvCacheType,
+                prefixCaching);
     }
 
     /** Starts an engine on {@code model} with this KV cache size and room in its queue for {@code queuedRequests}. */
     public InferenceEngine start(Path model, long kvBytes, int queuedRequests) {
         return InferenceEngine.builder().model(model).backend(backend).computeThreads(threads)
                 .maxBatchTokens(maxBatchTokens).maxRunningRequests(maxRunningRequests).kvCacheBytes(kvBytes)
-                .blockSize(blockSize).prefixCaching(prefixCaching)
+                .blockSize(blockSize).kvCacheType(kvCacheType).prefixCaching(prefixCaching)
                 .maxQueuedRequests(Math.max(InferenceEngineBuilder.DEFAULT_MAX_QUEUED_REQUESTS, queuedRequests))
                 .build();
     }
@@ -57,6 +68,7 @@ public record EngineSettings(String backend, int threads, int maxBatchTokens, in
         m.put("max_running_requests", maxRunningRequests);
         m.put("kv_cache_bytes", kvCacheBytes == 0 ? "fit to workload" : kvCacheBytes);
         m.put("block_size", blockSize);
+        m.put("kv_cache_type", kvCacheType.name().toLowerCase(Locale.ROOT));
         m.put("prefix_caching", prefixCaching);
         return m;
     }

@@ -2,6 +2,7 @@ package dev.infera.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infera.api.KvCacheType;
 import org.junit.jupiter.api.Test;
 
 class EngineSettingsTest {
@@ -9,7 +10,7 @@ class EngineSettingsTest {
     private static final long BYTES_PER_TOKEN = 1000;
 
     private static EngineSettings settings(long kvCacheBytes, boolean prefixCaching) {
-        return new EngineSettings("cpu", 2, 2048, 256, kvCacheBytes, 16, prefixCaching);
+        return new EngineSettings("cpu", 2, 2048, 256, kvCacheBytes, 16, KvCacheType.AUTO, prefixCaching);
     }
 
     @Test
@@ -38,7 +39,7 @@ class EngineSettingsTest {
 
     @Test
     void runningRequestsCapTheRoom() {
-        EngineSettings capped = new EngineSettings("cpu", 2, 2048, 4, 0, 16, false);
+        EngineSettings capped = new EngineSettings("cpu", 2, 2048, 4, 0, 16, KvCacheType.AUTO, false);
         assertThat(capped.kvCacheBytesFor(64, 16, 0, 0, BYTES_PER_TOKEN)).isEqualTo(4L * 16 * 1000);
     }
 }

@@ -3,6 +3,7 @@ package dev.infera.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.api.EngineStats;
+import dev.infera.api.KvCacheType;
 import dev.infera.api.SamplingParams;
 import dev.infera.core.json.Json;
 import java.io.ByteArrayInputStream;
@@ -24,7 +25,7 @@ class ReportFilesTest {
     static BenchPlan plan(Sweep sweep, Slo slo) {
         return new BenchPlan(Path.of("m.gguf"), "m.gguf (llama, 1 layers) <test & \"quotes\">",
                 new WorkloadSpec(4, 8, 4, 0, 0, 1, 0), false, LoadMode.OFFLINE, sweep,
-                new EngineSettings("cpu", 2, 2048, 256, 0, 16, true), SamplingParams.greedy(), slo, 1, 1_000_000,
+                new EngineSettings("cpu", 2, 2048, 256, 0, 16, KvCacheType.AUTO, true), SamplingParams.greedy(), slo, 1, 1_000_000,
                 1000, 40.0, "--bandwidth-gbs");
     }
 

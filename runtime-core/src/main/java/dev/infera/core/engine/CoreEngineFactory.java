@@ -34,7 +34,8 @@ public final class CoreEngineFactory implements EngineFactory {
             ModelConfig mc = model.config();
             Tokenizer tokenizer = TokenizerGguf.load(model.gguf().metadata());
             BackendProvider provider = Backends.select(config.backend());
-            backend = provider.create(new BackendContext(model.weights(), config.computeThreads()));
+            backend = provider.create(new BackendContext(model.weights(), config.computeThreads(),
+                    config.kvCacheType()));
             long bytesPerBlock = backend.kvCacheBytesPerBlock(config.blockSize());
             long cacheBytes = KvCacheSizing.cacheBytes(config.kvCacheBytes(), config.kvCacheTokens(), bytesPerBlock,
                     config.blockSize(),

@@ -1,6 +1,7 @@
 package dev.infera.core.engine;
 
 import dev.infera.api.EngineConfig;
+import dev.infera.api.KvCacheType;
 import dev.infera.api.SchedulingPolicy;
 import dev.infera.core.testing.FakeBackend;
 import dev.infera.core.tokenizer.SpecialTokenIds;
@@ -49,7 +50,8 @@ final class TestEngines {
         int contextLength = 4096;
 
         EngineConfig config() {
-            return new EngineConfig(null, "fake", 1, maxBatchTokens, maxRunning, 0, 0, blockSize, prefixCaching, maxQueued,
+            return new EngineConfig(null, "fake", 1, maxBatchTokens, maxRunning, 0, 0, blockSize, KvCacheType.AUTO, prefixCaching,
+                    maxQueued,
                     policy, executor);
         }
     }

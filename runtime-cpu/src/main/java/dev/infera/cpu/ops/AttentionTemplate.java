@@ -5,7 +5,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,6 +33,8 @@ final class AttentionTemplate {
 
     private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private AttentionTemplate() {
@@ -47,7 +52,9 @@ final class AttentionTemplate {
         MemorySegment kv = cache.memory();
         int headDim = cache.headDim();
         int blockSize = cache.blockSize();
-        long rowBytes = (long) cache.keyStride() * Float.BYTES;
+        boolean half = cache.isHalf();
+        int bytes = cache.elementBytes();
+        long rowBytes = (long) cache.keyStride() * bytes;
         int perBlock = (blockSize + L - 1) / L;
         for (int k = k0; k < k1; k += 2) {
             int kNext = Math.min(k + 1, k1 - 1);
@@ -55,8 +62,8 @@ final class AttentionTemplate {
             int blockB = kNext / perBlock;
             int colA = (k - blockA * perBlock) * L;
             int colB = (kNext - blockB * perBlock) * L;
-            long tileA = cache.keyTile(layer, blockTable[blockA], kvHead) + (long) colA * Float.BYTES;
-            long tileB = cache.keyTile(layer, blockTable[blockB], kvHead) + (long) colB * Float.BYTES;
+            long tileA = cache.keyTile(layer, blockTable[blockA], kvHead) + (long) colA * bytes;
+            long tileB = cache.keyTile(layer, blockTable[blockB], kvHead) + (long) colB * bytes;
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
             FloatVector b0 = a0;
@@ -67,8 +74,8 @@ final class AttentionTemplate {
             FloatVector d1 = a0;
             for (int d = 0; d < headDim; d++) {
                 long row = d * rowBytes;
-                FloatVector keysA = FloatVector.fromMemorySegment(F, kv, tileA + row, ORDER);
-                FloatVector keysB = FloatVector.fromMemorySegment(F, kv, tileB + row, ORDER);
+                FloatVector keysA = elements(kv, tileA + row, half);
+                FloatVector keysB = elements(kv, tileB + row, half);
                 FloatVector x = FloatVector.broadcast(F, q[qa + d]);
                 a0 = keysA.fma(x, a0);
                 a1 = keysB.fma(x, a1);
@@ -132,7 +139,9 @@ final class AttentionTemplate {
             int contextLen) {
         MemorySegment kv = cache.memory();
         int blockSize = cache.blockSize();
-        long rowBytes = (long) cache.headDim() * Float.BYTES;
+        boolean half = cache.isHalf();
+        int bytes = cache.elementBytes();
+        long rowBytes = (long) cache.headDim() * bytes;
         FloatVector a0 = FloatVector.fromArray(F, out, oa + e0);
         FloatVector a1 = FloatVector.fromArray(F, out, oa + e1);
         FloatVector b0v = FloatVector.fromArray(F, out, ob + e0);
@@ -145,12 +154,12 @@ final class AttentionTemplate {
             int start = b * blockSize;
             int n = Math.min(blockSize, contextLen - start);
             long tile = cache.valueTile(layer, blockTable[b], kvHead);
-            long col0 = tile + (long) e0 * Float.BYTES;
-            long col1 = tile + (long) e1 * Float.BYTES;
+            long col0 = tile + (long) e0 * bytes;
+            long col1 = tile + (long) e1 * bytes;
             for (int o = 0; o < n; o++) {
                 long row = o * rowBytes;
-                FloatVector v0 = FloatVector.fromMemorySegment(F, kv, col0 + row, ORDER);
-                FloatVector v1 = FloatVector.fromMemorySegment(F, kv, col1 + row, ORDER);
+                FloatVector v0 = elements(kv, col0 + row, half);
+                FloatVector v1 = elements(kv, col1 + row, half);
                 FloatVector w = FloatVector.broadcast(F, p[pa + start + o]);
                 a0 = v0.fma(w, a0);
                 a1 = v1.fma(w, a1);
@@ -173,5 +182,22 @@ final class AttentionTemplate {
         c1.intoArray(out, oc + e1);
         d0.intoArray(out, od + e0);
         d1.intoArray(out, od + e1);
+    }
+
+    /**
+     * {@code L} consecutive cache elements at byte offset {@code at} as floats: F32 loaded as they are,
+     * F16 widened by bit arithmetic (the Vector API has no half-precision conversion). The half's
+     * sign, exponent and mantissa land in a float's fields with the exponent unbiased by 112
+     * ({@code (h << 13)} with the sign moved from bit 28 to bit 31), which is the half's value times
+     * 2^-112 for normal and subnormal halves alike; one multiply by 2^112 makes it exact. The cache
+     * never holds F16 infinities (it saturates when writing), so they need no case.
+     */
+    private static FloatVector elements(MemorySegment kv, long at, boolean half) {
+        if (!half) {
+            return FloatVector.fromMemorySegment(F, kv, at, ORDER);
+        }
+        IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, kv, at, ORDER)
+                .convertShape(VectorOperators.S2I, I, 0);
+        return bits.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
     }
 }

@@ -1,7 +1,6 @@
 package dev.infera.cpu.ops;
 
 import dev.infera.cpu.kernels.SpeciesSpecializer;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -146,12 +145,11 @@ final class SimdAttention implements AttentionKernel {
                 }
             }
         }
-        MemorySegment kv = cache.memory();
         for (int i = 0; i < numQueries; i++) {
             int o = qAt(i, outOffset, rowStride, numHeads, headDim);
             int context = firstContextLen + i / numHeads;
             for (int d = vectorDims; d < headDim; d++) {
-                out[o + d] = scalarValueSum(kv, cache, layer, kvHead, blockTable, context, d, scratch, i * rowFloats);
+                out[o + d] = scalarValueSum(cache, layer, kvHead, blockTable, context, d, scratch, i * rowFloats);
             }
             float inverse = 1f / scratch[sums + i];
             for (int d = 0; d < headDim; d++) {
@@ -179,16 +177,17 @@ final class SimdAttention implements AttentionKernel {
     }
 
     /** Head element {@code d} past the last whole vector: one sequential sum over the context. */
-    private static float scalarValueSum(MemorySegment kv, PagedKvCache cache, int layer, int kvHead, int[] blockTable,
+    private static float scalarValueSum(PagedKvCache cache, int layer, int kvHead, int[] blockTable,
             int contextLen, int d, float[] p, int pOffset) {
         int blockSize = cache.blockSize();
-        long rowBytes = (long) cache.headDim() * Float.BYTES;
+        int bytes = cache.elementBytes();
+        long rowBytes = (long) cache.headDim() * bytes;
         float sum = 0f;
         for (int start = 0, b = 0; start < contextLen; start += blockSize, b++) {
-            long column = cache.valueTile(layer, blockTable[b], kvHead) + (long) d * Float.BYTES;
+            long column = cache.valueTile(layer, blockTable[b], kvHead) + (long) d * bytes;
             int n = Math.min(blockSize, contextLen - start);
             for (int o = 0; o < n; o++) {
-                sum = Math.fma(p[pOffset + start + o], kv.get(PagedKvCache.ELEMENT, column + o * rowBytes), sum);
+                sum = Math.fma(p[pOffset + start + o], cache.element(column + o * rowBytes), sum);
             }
         }
         return sum;

@@ -16,10 +16,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Writes random keys and values into a paged cache through a shuffled block table, then checks both
- * attention kernels against attention computed directly on the dense arrays, for tiles of query rows
- * (decode: one row; prefill chunks: several consecutive positions, starting anywhere in a block), and
- * that the SIMD kernel computes each row of a tile bit for bit as it does for that row alone.
+ * Writes random keys and values into a paged cache (F32 and F16) through a shuffled block table, then
+ * checks both attention kernels against attention computed directly on the dense arrays (rounded to
+ * F16 first for an F16 cache), for tiles of query rows (decode: one row; prefill chunks: several
+ * consecutive positions, starting anywhere in a block), and that the SIMD kernel computes each row of
+ * a tile bit for bit as it does for that row alone.
  */
 class AttentionKernelTest {
 
@@ -34,14 +35,14 @@ class AttentionKernelTest {
             {64, 16, 1, 16, 3}, {64, 16, 7, 13, 3}, {64, 16, 30, 5, 7}, {64, 16, 250, 16, 1}, {128, 16, 41, 9, 3},
             {48, 16, 20, 6, 3}, {80, 16, 13, 11, 7}, {80, 32, 70, 16, 2}, {48, 8, 5, 10, 1}, {17, 5, 3, 8, 3},
             {64, 24, 60, 7, 3}, {64, 16, 300, 3, 4}};
-        return ElementwiseOpsTest.speciesList().stream()
-                .flatMap(s -> Stream.of(shapes).map(sh -> Arguments.of(s, sh[0], sh[1], sh[2], sh[3], sh[4])));
+        return ElementwiseOpsTest.speciesList().stream().flatMap(s -> Stream.of(4, 2).flatMap(bytes -> Stream.of(shapes)
+                .map(sh -> Arguments.of(s, bytes, sh[0], sh[1], sh[2], sh[3], sh[4]))));
     }
 
     @ParameterizedTest
     @MethodSource("shapes")
-    void pagedAttentionMatchesDense(VectorSpecies<Float> species, int headDim, int blockSize, int firstContext,
-            int rows, int group) {
+    void pagedAttentionMatchesDense(VectorSpecies<Float> species, int elementBytes, int headDim, int blockSize,
+            int firstContext, int rows, int group) {
         Random rnd = new Random(headDim * 7919L + blockSize * 31L + firstContext * 131L + rows);
         int contextLen = firstContext + rows - 1;
         int blocksNeeded = (contextLen + blockSize - 1) / blockSize;
@@ -51,8 +52,12 @@ class AttentionKernelTest {
         float[] keys = ElementwiseOpsTest.gaussian(rnd, contextLen * kvDim, 1f);
         float[] values = ElementwiseOpsTest.gaussian(rnd, contextLen * kvDim, 1f);
         try (PagedKvCache cache = new PagedKvCache(new KvCacheLayout(2, NUM_KV_HEADS, headDim, numBlocks, blockSize,
-                4))) {
+                elementBytes))) {
             fillCache(cache, table, keys, values, contextLen, kvDim, rnd);
+            if (elementBytes == 2) {
+                roundToHalf(keys);
+                roundToHalf(values);
+            }
             int rowStride = group * headDim + 5;
             float[] q = ElementwiseOpsTest.gaussian(rnd, rows * rowStride + 1, 1f);
             float scale = (float) (1 / Math.sqrt(headDim));
@@ -90,6 +95,59 @@ class AttentionKernelTest {
                     assertThat(simdOut[i]).as("out[%d] outside the rows' heads is untouched", i).isNaN();
                 }
             }
+        }
+    }
+
+    /**
+     * Every finite F16 value, stored as a value and read back by the SIMD kernel with a context of one
+     * key (weight exactly 1): the vector widening must give {@link Float#float16ToFloat} exactly,
+     * subnormals included; and values beyond F16's range are stored saturated.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.infera.cpu.ops.ElementwiseOpsTest#speciesList")
+    void halfCacheWidensEveryFiniteHalfExactly(VectorSpecies<Float> species) {
+        int headDim = 64;
+        try (PagedKvCache cache = new PagedKvCache(new KvCacheLayout(2, NUM_KV_HEADS, headDim, 1, 16, 2))) {
+            AttentionKernel simd = SimdKernels.attention(species);
+            int kvDim = NUM_KV_HEADS * headDim;
+            float[] keys = new float[kvDim];
+            float[] values = new float[kvDim];
+            float[] q = new float[headDim];
+            float[] out = new float[headDim];
+            float[] scratch = new float[AttentionKernel.scratchFloats(1, 1, 1, 16)];
+            int checked = 0;
+            for (int bits = 0; bits < 1 << 16; bits += headDim) {
+                for (int d = 0; d < headDim; d++) {
+                    short h = (short) (bits + d);
+                    float v = Float.float16ToFloat(h);
+                    values[KV_HEAD * headDim + d] = Float.isFinite(v) ? v : 0f;
+                }
+                cache.write(LAYER, 0, keys, 0, values, 0);
+                simd.attend(q, 0, headDim, 1, 1, cache, LAYER, KV_HEAD, new int[] {0}, 1, 1f, scratch, out, 0);
+                for (int d = 0; d < headDim; d++) {
+                    float expected = values[KV_HEAD * headDim + d];
+                    assertThat(out[d]).as("half 0x%04x", bits + d).isEqualTo(expected + 0f);
+                    checked++;
+                }
+            }
+            assertThat(checked).isEqualTo(1 << 16);
+            values[KV_HEAD * headDim] = 1e6f;
+            values[KV_HEAD * headDim + 1] = -70000f;
+            values[KV_HEAD * headDim + 2] = Float.POSITIVE_INFINITY;
+            cache.write(LAYER, 0, keys, 0, values, 0);
+            assertThat(cache.value(LAYER, KV_HEAD, new int[] {0}, 0, 0)).isEqualTo(65504f);
+            assertThat(cache.value(LAYER, KV_HEAD, new int[] {0}, 0, 1)).isEqualTo(-65504f);
+            assertThat(cache.value(LAYER, KV_HEAD, new int[] {0}, 0, 2)).isEqualTo(65504f);
+            simd.attend(q, 0, headDim, 1, 1, cache, LAYER, KV_HEAD, new int[] {0}, 1, 1f, scratch, out, 0);
+            assertThat(out[0]).isEqualTo(65504f);
+            assertThat(out[1]).isEqualTo(-65504f);
+            assertThat(out[2]).isEqualTo(65504f);
+        }
+    }
+
+    private static void roundToHalf(float[] x) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.infera.cuda.plan;
 
+import dev.infera.api.KvCacheType;
 import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.model.LayerWeights;
 import dev.infera.core.model.ModelConfig;
@@ -29,8 +30,19 @@ public record ModelShape(int dim, int numLayers, int numHeads, int numKvHeads, i
         layers = List.copyOf(layers);
     }
 
-    /** The shape of a checked model. */
+    /** The shape of a checked model, with the KV cache type the backend picks for it. */
     public static ModelShape of(ModelWeights weights) {
+        return of(weights, KvCacheType.AUTO);
+    }
+
+    /**
+     * The shape of a checked model with its KV cache in {@code requested}: the device kernels keep F32
+     * K/V for models whose matrices are all F32 and BF16 for every other model, so a request for
+     * another type (F16 anywhere, F32 for a quantized model, BF16 for an all-F32 one) is refused.
+     *
+     * @throws IllegalArgumentException naming the type this model's cache is kept in
+     */
+    public static ModelShape of(ModelWeights weights, KvCacheType requested) {
         ModelConfig c = weights.config();
         List<LayerFormats> layers = new ArrayList<>();
         boolean allF32 = true;
@@ -47,7 +59,17 @@ public record ModelShape(int dim, int numLayers, int numHeads, int numKvHeads, i
         return new ModelShape(c.embeddingLength(), c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(),
                 c.feedForwardLength(), c.vocabSize(), c.ropeDim(), c.ropeType() == RopeType.NEOX, c.rmsNormEps(),
                 weights.layer(0).hasQkvBias(), embedding, output, weights.outputTied(), layers,
-                allF32 ? KvType.F32 : KvType.BF16);
+                kvType(allF32, requested));
+    }
+
+    private static KvType kvType(boolean allF32, KvCacheType requested) {
+        KvType kind = allF32 ? KvType.F32 : KvType.BF16;
+        if (requested != KvCacheType.AUTO && !requested.name().equals(kind.name())) {
+            throw new IllegalArgumentException("the cuda backend keeps this model's KV cache in " + kind + " ("
+                    + (allF32 ? "its matrices are all F32" : "F32 only for models whose matrices are all F32")
+                    + "); " + requested + " was asked for");
+        }
+        return kind;
     }
 
     /** The device format of a matrix fused from parts of these types. */

@@ -1,9 +1,12 @@
 package dev.infera.cuda.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.infera.api.KvCacheType;
 import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.model.ModelConfig;
+import dev.infera.core.model.ModelWeights;
 import dev.infera.core.testing.SyntheticModel;
 import dev.infera.cuda.TestModels;
 import org.junit.jupiter.api.Test;
@@ -32,6 +35,23 @@ class ModelShapeTest {
         assertThat(s.qkvRows()).isEqualTo(576 + 2 * 192);
         assertThat(s.neox()).isFalse();
         assertThat(s.qkvBias()).isFalse();
+    }
+
+    /** A requested KV cache type is kept only where it is the one the kernels use for the model. */
+    @Test
+    void requestedKvCacheTypes() {
+        ModelWeights f32 = SyntheticModel.weights(SyntheticModel.smollm2Like(2, 256, 128), 1, true);
+        ModelWeights quantized = TestModels.weights(SyntheticModel.qwen25Like(2, 256, 128), 2, false,
+                name -> GgmlType.Q8_0);
+        assertThat(ModelShape.of(f32, KvCacheType.F32).kvType()).isEqualTo(KvType.F32);
+        assertThat(ModelShape.of(quantized, KvCacheType.BF16).kvType()).isEqualTo(KvType.BF16);
+        assertThat(ModelShape.of(quantized, KvCacheType.AUTO).kvType()).isEqualTo(KvType.BF16);
+        assertThatThrownBy(() -> ModelShape.of(quantized, KvCacheType.F16)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("keeps this model's KV cache in BF16").hasMessageContaining("F16 was asked for");
+        assertThatThrownBy(() -> ModelShape.of(quantized, KvCacheType.F32)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("F32 only for models whose matrices are all F32");
+        assertThatThrownBy(() -> ModelShape.of(f32, KvCacheType.BF16)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("keeps this model's KV cache in F32");
     }
 
     @Test

@@ -1,0 +1,24 @@
+package dev.infera.api;
+
+/**
+ * The element type a backend stores keys and values in. A 2-byte type halves the KV cache's memory
+ * (twice the tokens for the same budget) and the bytes decode attention reads per step, at the cost of
+ * rounding every key and value once when it is written.
+ */
+public enum KvCacheType {
+    /**
+     * The backend's own choice: F32 on the CPU (results match the scalar reference to float
+     * precision); on CUDA F32 for models whose matrices are all F32 and BF16 otherwise (the only type
+     * its kernels keep for such a model, so naming another one there is refused).
+     */
+    AUTO,
+    /** 32-bit floats. */
+    F32,
+    /**
+     * IEEE half precision (11 significant bits; magnitudes above 65504 are stored as 65504). What
+     * llama.cpp keeps its cache in by default. CPU only.
+     */
+    F16,
+    /** bfloat16 (8 significant bits, the range of F32). CUDA only. */
+    BF16
+}
