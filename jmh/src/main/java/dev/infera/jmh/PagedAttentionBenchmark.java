@@ -66,6 +66,10 @@ public class PagedAttentionBenchmark {
     @Param({"1"})
     public int rows;
 
+    /** Bytes of one K/V element: 4 (F32, the default cache) or 2 (F16, {@code --kv-cache-type f16}). */
+    @Param({"4"})
+    public int kvElementBytes;
+
     private int numHeads;
     private int numKvHeads;
     private int headDim;
@@ -96,8 +100,8 @@ public class PagedAttentionBenchmark {
         scale = (float) (1 / Math.sqrt(headDim));
         int blocksPerSequence = (context + BLOCK_SIZE - 1) / BLOCK_SIZE;
         int numBlocks = blocksPerSequence * sequences;
-        cache = new PagedKvCache(new KvCacheLayout(1, numKvHeads, headDim, numBlocks, BLOCK_SIZE, Float.BYTES));
-        fillRandom(cache.memory());
+        cache = new PagedKvCache(new KvCacheLayout(1, numKvHeads, headDim, numBlocks, BLOCK_SIZE, kvElementBytes));
+        fillRandom(cache.memory(), kvElementBytes);
         List<Integer> ids = new ArrayList<>(numBlocks);
         for (int b = 0; b < numBlocks; b++) {
             ids.add(b);
@@ -126,11 +130,16 @@ public class PagedAttentionBenchmark {
     }
 
     /** Random values in the first MiB, repeated: realistic magnitudes without minutes of setup. */
-    private static void fillRandom(MemorySegment memory) {
+    private static void fillRandom(MemorySegment memory, int elementBytes) {
         long pattern = Math.min(memory.byteSize(), 1L << 20);
         Random random = new Random(5);
-        for (long off = 0; off < pattern; off += Float.BYTES) {
-            memory.set(PagedKvCache.ELEMENT, off, (float) random.nextGaussian());
+        for (long off = 0; off < pattern; off += elementBytes) {
+            float v = (float) random.nextGaussian();
+            if (elementBytes == Float.BYTES) {
+                memory.set(PagedKvCache.ELEMENT, off, v);
+            } else {
+                memory.set(PagedKvCache.HALF, off, Float.floatToFloat16(v));
+            }
         }
         for (long off = pattern; off < memory.byteSize(); off += pattern) {
             MemorySegment.copy(memory, 0, memory, off, Math.min(pattern, memory.byteSize() - off));
@@ -146,7 +155,7 @@ public class PagedAttentionBenchmark {
     @Benchmark
     public float attend(Work work) {
         pool.parallelFor(sequences * tilesPerSequence * numKvHeads, task);
-        work.kvBytes += 2L * sequences * context * numKvHeads * headDim * Float.BYTES;
+        work.kvBytes += 2L * sequences * context * numKvHeads * headDim * kvElementBytes;
         return out[0];
     }
 
