@@ -7,16 +7,16 @@ package dev.infera.api;
  */
 public enum KvCacheType {
     /**
-     * The backend's own choice: F32 on the CPU (results match the scalar reference to float
-     * precision); on CUDA F32 for models whose matrices are all F32 and BF16 otherwise (the only type
-     * its kernels keep for such a model, so naming another one there is refused).
+     * The backend's choice, which follows the weights: F32 for models whose layer matrices are all F32
+     * (results then match F32 references to float precision); for any other model F16 on the CPU
+     * (llama.cpp's default) and BF16 on CUDA (the only type its kernels keep for such a model, so
+     * naming another one there is refused).
      */
     AUTO,
     /** 32-bit floats. */
     F32,
     /**
-     * IEEE half precision (11 significant bits; magnitudes above 65504 are stored as 65504). What
-     * llama.cpp keeps its cache in by default. CPU only.
+     * IEEE half precision (11 significant bits; magnitudes above 65504 are stored as 65504). CPU only.
      */
     F16,
     /** bfloat16 (8 significant bits, the range of F32). CUDA only. */

@@ -14,8 +14,8 @@ final class KvCacheTypeOption {
     }
 
     static Command.Option option() {
-        return Command.Option.value(NAME, "TYPE", "KV cache element type: auto (default: the backend's choice, f32 on "
-                + "the CPU), f32, f16 (half the memory and attention reads; CPU), bf16 (CUDA)");
+        return Command.Option.value(NAME, "TYPE", "KV cache element type: auto (default: f32 for all-F32 models, else "
+                + "f16 on the CPU and bf16 on CUDA), f32, f16 (CPU), bf16 (CUDA)");
     }
 
     /** The type named by the option, or AUTO when it is absent; an unknown name is a user error. */

@@ -6,16 +6,20 @@ import dev.infera.core.backend.ExecutionBackend;
 import dev.infera.core.backend.KvCacheLayout;
 import dev.infera.core.backend.StepBatch;
 import dev.infera.core.backend.StepResult;
+import dev.infera.core.gguf.GgmlType;
+import dev.infera.core.model.LayerWeights;
 import dev.infera.core.model.ModelConfig;
+import dev.infera.core.model.ModelTensor;
 import dev.infera.core.model.ModelWeights;
 import dev.infera.cpu.kernels.WorkerPool;
 import dev.infera.cpu.ops.PagedKvCache;
+import java.util.List;
 import java.util.function.Function;
 
 /**
  * The CPU {@link ExecutionBackend}: runs a Llama-family model over {@link StepBatch}es on its own
  * worker threads (never the common ForkJoinPool), with its KV cache in one native allocation
- * ({@link PagedKvCache}, F32, or F16 when asked for). It owns the pool, the cache and the activation scratch, and frees
+ * ({@link PagedKvCache}: F32 for all-F32 models, F16 otherwise, or the type asked for). It owns the pool, the cache and the activation scratch, and frees
  * them on {@link #close()}. One thread calls it at a time (the engine thread).
  */
 public final class CpuBackend implements ExecutionBackend {
@@ -30,7 +34,7 @@ public final class CpuBackend implements ExecutionBackend {
 
     private CpuBackend(ModelWeights weights, int numThreads, KvCacheType kvCacheType,
             Function<WorkerPool, CpuKernels> kernels) {
-        this.kvElementBytes = kvElementBytes(kvCacheType);
+        this.kvElementBytes = kvElementBytes(kvCacheType, weights);
         this.config = weights.config();
         this.model = new CpuModel(weights);
         WorkerPool workers = null;
@@ -74,14 +78,31 @@ public final class CpuBackend implements ExecutionBackend {
         return new CpuBackend(weights, 1, kvCacheType, pool -> CpuKernels.scalarReference());
     }
 
-    /** Bytes of one KV element for a requested type: F32 unless F16 is asked for; BF16 is refused. */
-    private static int kvElementBytes(KvCacheType type) {
+    /**
+     * Bytes of one KV element for a requested type; BF16 is refused. {@code AUTO} follows the weights'
+     * precision, as the CUDA backend does: F32 when every layer matrix is F32 (such a model matches the
+     * scalar reference and F32 references to float precision), F16 for a model with any half-precision
+     * or quantized layer matrix (llama.cpp's default cache type; half the memory and attention reads).
+     */
+    private static int kvElementBytes(KvCacheType type, ModelWeights weights) {
         return switch (type) {
-            case AUTO, F32 -> Float.BYTES;
+            case AUTO -> allLayerMatricesF32(weights) ? Float.BYTES : Short.BYTES;
+            case F32 -> Float.BYTES;
             case F16 -> Short.BYTES;
             case BF16 -> throw new IllegalArgumentException(
                     "the cpu backend stores its KV cache as F32 or F16, not " + type);
         };
+    }
+
+    private static boolean allLayerMatricesF32(ModelWeights weights) {
+        for (LayerWeights l : weights.layers()) {
+            for (ModelTensor t : List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown())) {
+                if (t.type() != GgmlType.F32) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.infera.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infera.api.KvCacheType;
 import dev.infera.core.backend.BackendContext;
 import dev.infera.core.model.LoadedModel;
 import dev.infera.core.testing.PagedSequences;
@@ -13,7 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A sequence's results must not depend on what shares its steps or how its prompt is chunked: eight
@@ -49,11 +50,19 @@ class BatchInvarianceTest {
     private record Run(int[] tokens, float[][] logits) {
     }
 
+    /**
+     * With an F16 cache (the default for the Q8_0 model) the logits may differ by more than float
+     * rounding: a key or value computed by a different matrix kernel (a one-shot prefill and 7-token
+     * chunks take different ones) can differ in its last float bit, and where that straddles an F16
+     * rounding boundary the stored halves differ by one F16 step (~5e-4 relative). Tokens must still
+     * agree.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K.gguf", "derived/stories260K-llamacpp/stories260K-Q8_0.gguf"})
-    void batchedAndChunkedEqualAlone(String file) {
+    @CsvSource({"stories260K.gguf, AUTO, 1e-5", "derived/stories260K-llamacpp/stories260K-Q8_0.gguf, F32, 1e-5",
+        "derived/stories260K-llamacpp/stories260K-Q8_0.gguf, AUTO, 1e-3"})
+    void batchedAndChunkedEqualAlone(String file, KvCacheType kvCacheType, double tolerance) {
         try (LoadedModel model = LoadedModel.open(SharedModels.file(file));
-                CpuBackend backend = CpuBackend.create(new BackendContext(model.weights(), 2))) {
+                CpuBackend backend = CpuBackend.create(new BackendContext(model.weights(), 2, kvCacheType))) {
             Run[] alone = new Run[NUM_PROMPTS];
             for (int i = 0; i < NUM_PROMPTS; i++) {
                 alone[i] = alone(backend, prompts[i]);
@@ -65,10 +74,11 @@ class BatchInvarianceTest {
                 for (int step = 0; step < DECODE_STEPS; step++) {
                     double err = PagedSequences.relativeError(batched[i].logits()[step], alone[i].logits()[step]);
                     worst = Math.max(worst, err);
-                    assertThat(err).as("prompt %d, step %d", i, step).isLessThanOrEqualTo(1e-5);
+                    assertThat(err).as("prompt %d, step %d", i, step).isLessThanOrEqualTo(tolerance);
                 }
             }
-            System.out.printf("batch invariance %s: worst logits relative error batched vs alone %.3g%n", file, worst);
+            System.out.printf("batch invariance %s, KV %s: worst logits relative error batched vs alone %.3g%n", file,
+                    kvCacheType, worst);
         }
     }
 

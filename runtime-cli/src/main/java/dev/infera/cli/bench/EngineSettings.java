@@ -39,10 +39,16 @@ public record EngineSettings(String backend, int threads, int maxBatchTokens, in
 
     /**
      * KV cache bytes of one token in this engine's cache, given its size in F32 ({@code f32Bytes}): half
-     * of it for the 2-byte types. With {@link KvCacheType#AUTO} the F32 size (an upper bound).
+     * of it for the 2-byte types, which {@link KvCacheType#AUTO} picks (on every backend) unless the
+     * model's layer matrices are all F32.
      */
-    public long kvBytesPerToken(long f32Bytes) {
-        return kvCacheType == KvCacheType.F16 || kvCacheType == KvCacheType.BF16 ? f32Bytes / 2 : f32Bytes;
+    public long kvBytesPerToken(long f32Bytes, boolean layerMatricesF32) {
+        boolean half = switch (kvCacheType) {
+            case AUTO -> !layerMatricesF32;
+            case F32 -> false;
+            case F16, BF16 -> true;
+        };
+        return half ? f32Bytes / 2 : f32Bytes;
     }
 
     /** These settings on another backend (such as the one {@code auto} resolved to). */

@@ -1,5 +1,6 @@
 package dev.infera.cli.bench;
 
+import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.gguf.GgufFile;
 import dev.infera.core.model.ModelConfig;
 import dev.infera.core.tokenizer.TokenizerGguf;
@@ -13,7 +14,7 @@ import java.util.Locale;
  * backend stores), and the token ids prompts may be drawn from.
  */
 public record ModelInfo(Path path, String description, int contextLength, long weightBytesPerStep,
-        long kvBytesPerToken, int[] tokenPool) {
+        long kvBytesPerToken, boolean layerMatricesF32, int[] tokenPool) {
 
     /** Reads the model's header and tokenizer; a bad file gives a {@code ModelFormatException}. */
     public static ModelInfo read(Path path) {
@@ -24,8 +25,11 @@ public record ModelInfo(Path path, String description, int contextLength, long w
                     path.getFileName(), c.architecture().ggufName(), c.numLayers(),
                     c.embeddingLength(), c.vocabSize(), gguf.fileSize() / 1e6);
             long kvBytesPerToken = 2L * c.numLayers() * c.kvDim() * Float.BYTES;
+            boolean layerMatricesF32 = gguf.tensors().stream()
+                    .filter(t -> t.name().startsWith("blk.") && t.numDims() >= 2)
+                    .allMatch(t -> t.type() == GgmlType.F32);
             return new ModelInfo(path, description, c.contextLength(), WeightTraffic.bytesPerStep(gguf),
-                    kvBytesPerToken, pool);
+                    kvBytesPerToken, layerMatricesF32, pool);
         }
     }
 }

@@ -37,6 +37,17 @@ class EngineSettingsTest {
         assertThat(settings(5_000_000, true).kvCacheBytesFor(64, 4096, 8, 512, BYTES_PER_TOKEN)).isEqualTo(5_000_000);
     }
 
+    /** AUTO keeps F32 K/V only for all-F32 models; the 2-byte types take half the F32 bytes. */
+    @Test
+    void bytesPerTokenFollowTheCacheType() {
+        assertThat(settings(0, true).kvBytesPerToken(1000, true)).isEqualTo(1000);
+        assertThat(settings(0, true).kvBytesPerToken(1000, false)).isEqualTo(500);
+        EngineSettings f32 = new EngineSettings("cpu", 2, 2048, 256, 0, 16, KvCacheType.F32, true);
+        assertThat(f32.kvBytesPerToken(1000, false)).isEqualTo(1000);
+        EngineSettings f16 = new EngineSettings("cpu", 2, 2048, 256, 0, 16, KvCacheType.F16, true);
+        assertThat(f16.kvBytesPerToken(1000, true)).isEqualTo(500);
+    }
+
     @Test
     void runningRequestsCapTheRoom() {
         EngineSettings capped = new EngineSettings("cpu", 2, 2048, 4, 0, 16, KvCacheType.AUTO, false);
