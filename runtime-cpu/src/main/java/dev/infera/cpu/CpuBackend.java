@@ -6,21 +6,17 @@ import dev.infera.core.backend.ExecutionBackend;
 import dev.infera.core.backend.KvCacheLayout;
 import dev.infera.core.backend.StepBatch;
 import dev.infera.core.backend.StepResult;
-import dev.infera.core.gguf.GgmlType;
-import dev.infera.core.model.LayerWeights;
 import dev.infera.core.model.ModelConfig;
-import dev.infera.core.model.ModelTensor;
 import dev.infera.core.model.ModelWeights;
 import dev.infera.cpu.kernels.WorkerPool;
 import dev.infera.cpu.ops.PagedKvCache;
-import java.util.List;
 import java.util.function.Function;
 
 /**
  * The CPU {@link ExecutionBackend}: runs a Llama-family model over {@link StepBatch}es on its own
  * worker threads (never the common ForkJoinPool), with its KV cache in one native allocation
- * ({@link PagedKvCache}: F32 for all-F32 models, F16 otherwise, or the type asked for). It owns the pool, the cache and the activation scratch, and frees
- * them on {@link #close()}. One thread calls it at a time (the engine thread).
+ * ({@link PagedKvCache}: F32 for all-F32 models, F16 otherwise, or the type asked for). It owns the
+ * pool, the cache and the activation scratch, and frees them on {@link #close()}. One thread calls it at a time (the engine thread).
  */
 public final class CpuBackend implements ExecutionBackend {
 
@@ -86,23 +82,12 @@ public final class CpuBackend implements ExecutionBackend {
      */
     private static int kvElementBytes(KvCacheType type, ModelWeights weights) {
         return switch (type) {
-            case AUTO -> allLayerMatricesF32(weights) ? Float.BYTES : Short.BYTES;
+            case AUTO -> weights.layerMatricesAllF32() ? Float.BYTES : Short.BYTES;
             case F32 -> Float.BYTES;
             case F16 -> Short.BYTES;
             case BF16 -> throw new IllegalArgumentException(
                     "the cpu backend stores its KV cache as F32 or F16, not " + type);
         };
-    }
-
-    private static boolean allLayerMatricesF32(ModelWeights weights) {
-        for (LayerWeights l : weights.layers()) {
-            for (ModelTensor t : List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown())) {
-                if (t.type() != GgmlType.F32) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     @Override

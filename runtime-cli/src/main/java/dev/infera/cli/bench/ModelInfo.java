@@ -1,8 +1,9 @@
 package dev.infera.cli.bench;
 
-import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.gguf.GgufFile;
 import dev.infera.core.model.ModelConfig;
+import dev.infera.core.model.ModelWeights;
+import dev.infera.core.model.TensorSource;
 import dev.infera.core.tokenizer.TokenizerGguf;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -10,8 +11,9 @@ import java.util.Locale;
 /**
  * What the benchmark needs to know about a model before it starts an engine: a one-line description,
  * the context length (to reject a workload that cannot fit), the weight bytes a step reads, the KV
- * cache bytes one token takes (keys and values of every layer, at 4 bytes per element, the most any
- * backend stores), and the token ids prompts may be drawn from.
+ * cache bytes one token takes at 4 bytes per element (keys and values of every layer, the most any
+ * backend stores), whether its layer matrices are all F32 (which decides the automatic KV cache type),
+ * and the token ids prompts may be drawn from.
  */
 public record ModelInfo(Path path, String description, int contextLength, long weightBytesPerStep,
         long kvBytesPerToken, boolean layerMatricesF32, int[] tokenPool) {
@@ -25,9 +27,7 @@ public record ModelInfo(Path path, String description, int contextLength, long w
                     path.getFileName(), c.architecture().ggufName(), c.numLayers(),
                     c.embeddingLength(), c.vocabSize(), gguf.fileSize() / 1e6);
             long kvBytesPerToken = 2L * c.numLayers() * c.kvDim() * Float.BYTES;
-            boolean layerMatricesF32 = gguf.tensors().stream()
-                    .filter(t -> t.name().startsWith("blk.") && t.numDims() >= 2)
-                    .allMatch(t -> t.type() == GgmlType.F32);
+            boolean layerMatricesF32 = ModelWeights.load(c, TensorSource.of(gguf)).layerMatricesAllF32();
             return new ModelInfo(path, description, c.contextLength(), WeightTraffic.bytesPerStep(gguf),
                     kvBytesPerToken, layerMatricesF32, pool);
         }

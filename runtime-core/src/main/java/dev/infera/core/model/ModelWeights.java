@@ -45,6 +45,21 @@ public final class ModelWeights {
         this.ropeFreqDivisors = ropeFreqDivisors;
     }
 
+    /**
+     * Whether every layer matrix (Q, K, V, output, gate, up, down) is F32: what the backends' automatic
+     * KV cache type follows (F32 K/V for such a model, a 2-byte type otherwise).
+     */
+    public boolean layerMatricesAllF32() {
+        for (LayerWeights l : layers) {
+            for (ModelTensor t : List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown())) {
+                if (t.type() != GgmlType.F32) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Finds and checks every tensor the configuration needs. */
     public static ModelWeights load(ModelConfig config, TensorSource source) {
         int dim = config.embeddingLength();

@@ -50,9 +50,8 @@ final class TestEngines {
         int contextLength = 4096;
 
         EngineConfig config() {
-            return new EngineConfig(null, "fake", 1, maxBatchTokens, maxRunning, 0, 0, blockSize, KvCacheType.AUTO, prefixCaching,
-                    maxQueued,
-                    policy, executor);
+            return new EngineConfig(null, "fake", 1, maxBatchTokens, maxRunning, 0, 0, blockSize, KvCacheType.AUTO,
+                    prefixCaching, maxQueued, policy, executor);
         }
     }
 

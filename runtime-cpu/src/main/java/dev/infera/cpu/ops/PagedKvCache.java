@@ -8,8 +8,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * The CPU backend's paged KV cache: one native allocation holding {@code numBlocks} blocks of
  * {@code blockSize} token slots for every layer, as F32 or (when the layout asks for 2-byte elements)
- * IEEE F16, in native byte order. Per layer the keys of
- * all blocks come first, then the values; within each, one tile per {@code (block, kvHead)}:
+ * IEEE F16, in native byte order. Per layer the keys of all blocks come first, then the values; within
+ * each, one tile per {@code (block, kvHead)}:
  *
  * <pre>
  * key tile   [headDim][keyStride]    (transposed: row d holds dimension d of the block's keys)
@@ -26,8 +26,8 @@ import java.lang.foreign.ValueLayout;
  * <p>Slot {@code s} is offset {@code s % blockSize} of block {@code s / blockSize}; the engine decides
  * which blocks a sequence owns, the cache only stores. F16 elements are rounded to nearest when written
  * and saturate at +-65504 (a finite F16 cache never holds an infinity, which lets readers widen them
- * with plain bit arithmetic; NaN stays NaN here but a vector reader sees it as a large finite number). Indices are not range-checked here: the backend
- * validates every {@link dev.infera.core.backend.StepBatch} against the layout before it writes. The
+ * with plain bit arithmetic; NaN stays NaN here but a vector reader sees it as a large finite number).
+ * Indices are not range-checked here: the backend validates every {@link dev.infera.core.backend.StepBatch} against the layout before it writes. The
  * tile layout is private to the CPU backend (the engine sees only {@link KvCacheLayout}).
  *
  * <p>{@link #close()} frees the memory; the cache must not be used afterwards.
