@@ -49,7 +49,7 @@ class BenchCommandTest {
     }
 
     @Test
-    void aSweepPrintsOneRowPerLevelAndSharedPrefixesHitTheCache(@TempDir Path dir) {
+    void aSweepPrintsOneRowPerLevelAndSharedPrefixesHitTheCache(@TempDir Path dir) throws Exception {
         Result r = run("bench", "--model", model(), "--num-prompts", "4", "--input-len", "8", "--output-len", "4",
                 "--prefix-len", "48", "--num-prefixes", "1", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10",
                 "--sweep", "concurrency=1,2");
@@ -60,8 +60,10 @@ class BenchCommandTest {
         assertThat(lines.get(4).trim()).startsWith("2 ");
         assertThat(lines).hasSize(5);
         // One at a time, requests 2-4 find the 48-token prefix (3 blocks of 16) that request 1 computed.
+        Path oneJson = dir.resolve("one.json");
         Result one = run("bench", "--model", model(), "--num-prompts", "4", "--input-len", "8", "--output-len", "4",
-                "--prefix-len", "48", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10", "--max-concurrency", "1");
+                "--prefix-len", "48", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10", "--max-concurrency", "1",
+                "--json", oneJson.toString());
         assertThat(one.exitCode()).as(one.err()).isZero();
         assertThat(one.out()).containsPattern("of which from prefix cache: +144\\n")
                 .contains("Load:                                    max concurrency 1");
@@ -69,19 +71,23 @@ class BenchCommandTest {
                 "--prefix-len", "48", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10", "--max-concurrency", "1",
                 "--no-prefix-cache");
         assertThat(off.out()).containsPattern("of which from prefix cache: +0\\n");
-        // The same with an F16 cache (half the bytes per block): as many blocks, the same prefix hits.
+        // The same with an F16 cache (stories260K is F32, so its default is F32): as many blocks in half
+        // the bytes, the same prefix hits.
+        Path halfJson = dir.resolve("half.json");
         Result half = run("bench", "--model", model(), "--num-prompts", "4", "--input-len", "8", "--output-len", "4",
                 "--prefix-len", "48", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10", "--max-concurrency", "1",
-                "--kv-cache-type", "f16");
+                "--kv-cache-type", "f16", "--json", halfJson.toString());
         assertThat(half.exitCode()).as(half.err()).isZero();
         assertThat(half.out()).containsPattern("of which from prefix cache: +144\\n");
-        assertThat(kvBlocks(half.err())).isEqualTo(kvBlocks(one.err())).isEqualTo("7 blocks x 16 tokens");
+        Map<String, Object> f32Run = firstRun(oneJson);
+        Map<String, Object> f16Run = firstRun(halfJson);
+        assertThat(f16Run.get("kv_blocks_total")).isEqualTo(f32Run.get("kv_blocks_total")).isEqualTo(7L);
+        assertThat((Long) f16Run.get("kv_cache_bytes") * 2).isEqualTo(f32Run.get("kv_cache_bytes"));
     }
 
-    /** The block count from the stderr line that says how large the KV cache is. */
-    private static String kvBlocks(String err) {
-        String line = err.lines().filter(l -> l.contains("KV cache:")).findFirst().orElseThrow();
-        return line.substring(line.indexOf(": ", line.indexOf("KV cache")) + 2, line.indexOf(" ="));
+    private static Map<String, Object> firstRun(Path json) throws Exception {
+        Map<String, Object> root = Json.asObject(Json.parse(json), "root");
+        return Json.asObject(Json.asArray(root.get("runs"), "runs").getFirst(), "run");
     }
 
     @Test

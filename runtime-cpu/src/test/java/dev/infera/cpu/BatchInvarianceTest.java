@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.api.KvCacheType;
 import dev.infera.core.backend.BackendContext;
+import dev.infera.core.backend.KvCacheLayout;
 import dev.infera.core.model.LoadedModel;
 import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SharedModels;
@@ -55,14 +56,16 @@ class BatchInvarianceTest {
      * rounding: a key or value computed by a different matrix kernel (a one-shot prefill and 7-token
      * chunks take different ones) can differ in its last float bit, and where that straddles an F16
      * rounding boundary the stored halves differ by one F16 step (~5e-4 relative). Tokens must still
-     * agree.
+     * agree. The element size checks what AUTO chose: F32 for the F32 model, F16 for the Q8_0 one.
      */
     @ParameterizedTest
-    @CsvSource({"stories260K.gguf, AUTO, 1e-5", "derived/stories260K-llamacpp/stories260K-Q8_0.gguf, F32, 1e-5",
-        "derived/stories260K-llamacpp/stories260K-Q8_0.gguf, AUTO, 1e-3"})
-    void batchedAndChunkedEqualAlone(String file, KvCacheType kvCacheType, double tolerance) {
+    @CsvSource({"stories260K.gguf, AUTO, 4, 1e-5", "derived/stories260K-llamacpp/stories260K-Q8_0.gguf, F32, 4, 1e-5",
+        "derived/stories260K-llamacpp/stories260K-Q8_0.gguf, AUTO, 2, 1e-3"})
+    void batchedAndChunkedEqualAlone(String file, KvCacheType kvCacheType, int elementBytes, double tolerance) {
         try (LoadedModel model = LoadedModel.open(SharedModels.file(file));
                 CpuBackend backend = CpuBackend.create(new BackendContext(model.weights(), 2, kvCacheType))) {
+            assertThat(backend.kvCacheBytesPerBlock(16))
+                    .isEqualTo(KvCacheLayout.bytesPerBlock(model.config(), 16, elementBytes));
             Run[] alone = new Run[NUM_PROMPTS];
             for (int i = 0; i < NUM_PROMPTS; i++) {
                 alone[i] = alone(backend, prompts[i]);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infera.api.KvCacheType;
 import dev.infera.core.backend.BackendContext;
+import dev.infera.core.backend.KvCacheLayout;
 import dev.infera.core.model.LoadedModel;
 import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SharedModels;
@@ -68,6 +69,9 @@ class Stories260KGoldenTest {
         assertThat(trace.promptTokens()).containsExactly(1);
         assertThat(trace.steps()).hasSize(256);
         try (CpuBackend backend = backend(path)) {
+            int elementBytes = path.endsWith("f16") ? 2 : 4;
+            assertThat(backend.kvCacheBytesPerBlock(16))
+                    .isEqualTo(KvCacheLayout.bytesPerBlock(model.config(), 16, elementBytes));
             PagedSequences seqs = new PagedSequences(backend, 20, 16, 7);
             int seq = seqs.newSequence();
             int token = 1;

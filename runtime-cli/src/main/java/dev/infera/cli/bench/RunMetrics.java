@@ -33,7 +33,7 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         double goodput, LatencyStats ttft, LatencyStats tpot, LatencyStats itl, LatencyStats e2e,
         long prefixQueryTokens, long prefixHitTokens, double prefixHitRate, long preemptions, long steps,
         double meanStepMs, long decodeSteps, double decodeThroughput, int peakKvBlocksUsed, int kvBlocksTotal,
-        double peakKvFraction, long weightBytesPerStep,
+        long kvCacheBytes, double peakKvFraction, long weightBytesPerStep,
         double weightReadGbs, double bandwidthGbs, double rooflineFraction, List<RequestOutcome> requests) {
 
     public RunMetrics {
@@ -78,7 +78,7 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
                 LatencyStats.of(values(ok, RequestOutcome::e2eMs)), query, hits,
                 query == 0 ? Double.NaN : (double) hits / query, b.preemptions() - a.preemptions(), steps,
                 steps == 0 ? Double.NaN : seconds * 1e3 / steps, decodeSteps, decodeRate, m.peakKvBlocksUsed(), kvTotal,
-                kvTotal == 0 ? Double.NaN : (double) m.peakKvBlocksUsed() / kvTotal, weightBytesPerStep, weightGbs,
+                b.kvCacheBytes(), kvTotal == 0 ? Double.NaN : (double) m.peakKvBlocksUsed() / kvTotal, weightBytesPerStep, weightGbs,
                 bandwidthGbs, bandwidthGbs > 0 ? weightGbs / bandwidthGbs : Double.NaN, m.outcomes());
     }
 
@@ -119,6 +119,7 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         m.put("decode_throughput", LatencyStats.finiteOrNull(decodeThroughput));
         m.put("peak_kv_blocks_used", peakKvBlocksUsed);
         m.put("kv_blocks_total", kvBlocksTotal);
+        m.put("kv_cache_bytes", kvCacheBytes);
         m.put("peak_kv_usage", LatencyStats.finiteOrNull(peakKvFraction));
         m.put("weight_bytes_per_step", weightBytesPerStep);
         m.put("weight_read_gbs", LatencyStats.finiteOrNull(weightReadGbs));
