@@ -63,8 +63,8 @@ final class SimdAttention implements AttentionKernel {
                     int.class, int.class));
             valuePhase = template.findStatic(phases, "values", MethodType.methodType(void.class, float[].class,
                     int.class, int.class, int.class, int.class, float[].class, int.class, int.class, int.class,
-                    int.class, int.class, int.class, PagedKvCache.class, int.class, int.class, int[].class, int.class,
-                    int.class, int.class));
+                    int.class, int.class, int.class, int.class, int.class, PagedKvCache.class, int.class, int.class,
+                    int[].class, int.class, int.class, int.class));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("attention phase missing from the kernel template", e);
         }
@@ -165,14 +165,15 @@ final class SimdAttention implements AttentionKernel {
         int i1 = Math.min(first + 1, last);
         int i2 = Math.min(first + 2, last);
         int i3 = Math.min(first + 3, last);
-        for (int d = 0; d < vectorDims; d += 2 * lanes) {
-            int d1 = Math.min(d + lanes, vectorDims - lanes);
+        int lastSlice = vectorDims - lanes;
+        for (int d = 0; d < vectorDims; d += 4 * lanes) {
             valuePhase.invokeExact(scratch, first * rowFloats, i1 * rowFloats, i2 * rowFloats, i3 * rowFloats, out,
                     qAt(first, outOffset, rowStride, numHeads, headDim),
                     qAt(i1, outOffset, rowStride, numHeads, headDim),
                     qAt(i2, outOffset, rowStride, numHeads, headDim),
                     qAt(i3, outOffset, rowStride, numHeads, headDim),
-                    d, d1, cache, layer, kvHead, blockTable, b0, b1, contextLen);
+                    d, Math.min(d + lanes, lastSlice), Math.min(d + 2 * lanes, lastSlice),
+                    Math.min(d + 3 * lanes, lastSlice), cache, layer, kvHead, blockTable, b0, b1, contextLen);
         }
     }
 
