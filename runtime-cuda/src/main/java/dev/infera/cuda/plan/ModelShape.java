@@ -64,7 +64,14 @@ public record ModelShape(int dim, int numLayers, int numHeads, int numKvHeads, i
 
     private static KvType kvType(boolean allF32, KvCacheType requested) {
         KvType kind = allF32 ? KvType.F32 : KvType.BF16;
-        if (requested != KvCacheType.AUTO && !requested.name().equals(kind.name())) {
+        // Exhaustive on purpose: a new API cache type must be given its device type (or none) here.
+        KvType asked = switch (requested) {
+            case AUTO -> kind;
+            case F32 -> KvType.F32;
+            case BF16 -> KvType.BF16;
+            case F16 -> null;
+        };
+        if (asked != kind) {
             throw new IllegalArgumentException("the cuda backend keeps this model's KV cache in " + kind + " ("
                     + (allF32 ? "its matrices are all F32" : "F32 only for models whose matrices are all F32")
                     + "); " + requested + " was asked for");
