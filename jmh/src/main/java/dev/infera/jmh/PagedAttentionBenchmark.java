@@ -66,6 +66,14 @@ public class PagedAttentionBenchmark {
     @Param({"1"})
     public int rows;
 
+    /**
+     * Layers in the cache; each call attends over the next one in turn. One layer of a few sequences
+     * fits in the L3 cache and measures cache speed; the engine's 30 layers (SmolLM2) make each call
+     * read K/V from memory, as a decode step does.
+     */
+    @Param({"1"})
+    public int layers;
+
     /** Bytes of one K/V element: 4 (F32, the default cache) or 2 (F16, {@code --kv-cache-type f16}). */
     @Param({"4"})
     public int kvElementBytes;
@@ -82,6 +90,8 @@ public class PagedAttentionBenchmark {
     private float[] out;
     private float[][] scores;
     private int tilesPerSequence;
+    private int layer;
+    private int callLayer;
     private final WorkerPool.Task task = this::attendOne;
 
     /** The KV bytes rate JMH reports next to the primary score. */
@@ -100,7 +110,7 @@ public class PagedAttentionBenchmark {
         scale = (float) (1 / Math.sqrt(headDim));
         int blocksPerSequence = (context + BLOCK_SIZE - 1) / BLOCK_SIZE;
         int numBlocks = blocksPerSequence * sequences;
-        cache = new PagedKvCache(new KvCacheLayout(1, numKvHeads, headDim, numBlocks, BLOCK_SIZE, kvElementBytes));
+        cache = new PagedKvCache(new KvCacheLayout(layers, numKvHeads, headDim, numBlocks, BLOCK_SIZE, kvElementBytes));
         fillRandom(cache.memory(), kvElementBytes);
         List<Integer> ids = new ArrayList<>(numBlocks);
         for (int b = 0; b < numBlocks; b++) {
@@ -154,6 +164,8 @@ public class PagedAttentionBenchmark {
 
     @Benchmark
     public float attend(Work work) {
+        callLayer = layer;
+        layer = layer + 1 == layers ? 0 : layer + 1;
         pool.parallelFor(sequences * tilesPerSequence * numKvHeads, task);
         work.kvBytes += 2L * sequences * context * numKvHeads * headDim * kvElementBytes;
         return out[0];
@@ -168,7 +180,7 @@ public class PagedAttentionBenchmark {
         int tileRows = Math.min(TILE_ROWS, rows - firstRow);
         int rowStride = numHeads * headDim;
         int offset = (seq * rows + firstRow) * rowStride + kvHead * group * headDim;
-        attention.attend(q, offset, rowStride, tileRows, group, cache, 0, kvHead, blockTables[seq],
+        attention.attend(q, offset, rowStride, tileRows, group, cache, callLayer, kvHead, blockTables[seq],
                 context - rows + firstRow + 1, scale, scores[worker], out, offset);
     }
 }
