@@ -19,19 +19,21 @@ import jdk.incubator.vector.VectorSpecies;
  * stores the same values), so independent FMA chains keep both FMA pipes busy while each K or V
  * vector loaded is used several times. The work of one query is the same whatever shares the call:
  * <ul>
- *   <li>{@link #scores}: for a run of transposed key vectors (each {@code L} consecutive keys of one
+ *   <li>{@link #scores4} / {@link #scores2}: for a run of transposed key vectors (each {@code L} consecutive keys of one
  *       block), {@code acc = fma(K[d], q[d], acc)} for {@code d = 0 .. headDim-1} from zero, then
  *       {@code acc * scale} stored at the keys' positions; four key vectors (four K tiles read side
- *       by side) per step;</li>
+ *       by side) or two per step;</li>
  *   <li>{@link #expRow}: max, then {@code exp(s - max)} in place and its sum, over one query's own
  *       context;</li>
- *   <li>{@link #values}: for four slices of {@code L} head elements (a whole 64-float value row at
- *       {@code L = 16}), per block
+ *   <li>{@link #values4} / {@link #values2}: for four slices of {@code L} head elements (a whole
+ *       64-float value row at {@code L = 16}) or two, per block
  *       {@code acc = fma(V[o], p[o], acc)} over the block's keys in order, from the output and back.</li>
  * </ul>
- * Sixteen accumulators per phase (four queries by four key vectors or value slices) rather than
- * eight: decode attention waits on memory, and four K tiles in flight, or each value row read once
- * instead of in two passes, gave 476 -> 514 tok/s at 32 streams (docs/performance.md item 12).
+ * With 16-lane species (AVX-512: 32 vector registers) the four-wide forms run, 16 accumulators:
+ * decode attention waits on memory, and four K tiles in flight, or each value row read once instead
+ * of in two passes, gave 476 -> 514 tok/s at 32 streams (docs/performance.md item 12). Narrower
+ * species run the two-wide forms (8 accumulators): with AVX2's 16 registers the four-wide ones
+ * spill and ran 9-18% slower. Both compute each query identically.
  * Template rules (it is copied as raw bytes): no lambdas, nested classes or enum switches.
  */
 final class AttentionTemplate {
@@ -50,9 +52,9 @@ final class AttentionTemplate {
      * {@code [k0, k1)} (key vector {@code k} is lanes {@code (k % perBlock) * L ..} of block
      * {@code k / perBlock}, {@code perBlock = ceil(blockSize / L)}). Within a block, vectors are stored
      * in increasing order: with padded key rows a vector may spill past its block into positions the
-     * next one overwrites.
+     * next one overwrites. Four key vectors (four K tiles side by side) per step, 16 accumulators.
      */
-    static void scores(float[] q, int qa, int qb, int qc, int qd, float[] s, int sa, int sb, int sc, int sd,
+    static void scores4(float[] q, int qa, int qb, int qc, int qd, float[] s, int sa, int sb, int sc, int sd,
             PagedKvCache cache, int layer, int kvHead, int[] blockTable, int k0, int k1, float scale) {
         MemorySegment kv = cache.memory();
         int headDim = cache.headDim();
@@ -136,7 +138,7 @@ final class AttentionTemplate {
      * {@code pa..pd} and outputs {@code oa..od}, over blocks {@code [b0, b1)}, keys below
      * {@code contextLen}. Each key's value row is read once for all sixteen accumulators.
      */
-    static void values(float[] p, int pa, int pb, int pc, int pd, float[] out, int oa, int ob, int oc, int od,
+    static void values4(float[] p, int pa, int pb, int pc, int pd, float[] out, int oa, int ob, int oc, int od,
             int e0, int e1, int e2, int e3, PagedKvCache cache, int layer, int kvHead, int[] blockTable, int b0,
             int b1, int contextLen) {
         MemorySegment kv = cache.memory();
@@ -212,6 +214,125 @@ final class AttentionTemplate {
         d1.intoArray(out, od + e1);
         d2.intoArray(out, od + e2);
         d3.intoArray(out, od + e3);
+    }
+
+    /**
+     * Scores of queries at {@code qa..qd} into score rows at {@code sa..sd}, for key vectors
+     * {@code [k0, k1)} (key vector {@code k} is lanes {@code (k % perBlock) * L ..} of block
+     * {@code k / perBlock}, {@code perBlock = ceil(blockSize / L)}). Within a block, vectors are stored
+     * in increasing order: with padded key rows a vector may spill past its block into positions the
+     * next one overwrites. Two key vectors per step (8 accumulators), for species narrower than 16
+     * lanes, whose machines may have only 16 vector registers.
+     */
+    static void scores2(float[] q, int qa, int qb, int qc, int qd, float[] s, int sa, int sb, int sc, int sd,
+            PagedKvCache cache, int layer, int kvHead, int[] blockTable, int k0, int k1, float scale) {
+        MemorySegment kv = cache.memory();
+        int headDim = cache.headDim();
+        int blockSize = cache.blockSize();
+        boolean half = cache.isHalf();
+        int bytes = cache.elementBytes();
+        long rowBytes = (long) cache.keyStride() * bytes;
+        int perBlock = (blockSize + L - 1) / L;
+        for (int k = k0; k < k1; k += 2) {
+            int kNext = Math.min(k + 1, k1 - 1);
+            int blockA = k / perBlock;
+            int blockB = kNext / perBlock;
+            int colA = (k - blockA * perBlock) * L;
+            int colB = (kNext - blockB * perBlock) * L;
+            long tileA = cache.keyTile(layer, blockTable[blockA], kvHead) + (long) colA * bytes;
+            long tileB = cache.keyTile(layer, blockTable[blockB], kvHead) + (long) colB * bytes;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector b0 = a0;
+            FloatVector b1 = a0;
+            FloatVector c0 = a0;
+            FloatVector c1 = a0;
+            FloatVector d0 = a0;
+            FloatVector d1 = a0;
+            for (int d = 0; d < headDim; d++) {
+                long row = d * rowBytes;
+                FloatVector keysA = elements(kv, tileA + row, half);
+                FloatVector keysB = elements(kv, tileB + row, half);
+                FloatVector x = FloatVector.broadcast(F, q[qa + d]);
+                a0 = keysA.fma(x, a0);
+                a1 = keysB.fma(x, a1);
+                x = FloatVector.broadcast(F, q[qb + d]);
+                b0 = keysA.fma(x, b0);
+                b1 = keysB.fma(x, b1);
+                x = FloatVector.broadcast(F, q[qc + d]);
+                c0 = keysA.fma(x, c0);
+                c1 = keysB.fma(x, c1);
+                x = FloatVector.broadcast(F, q[qd + d]);
+                d0 = keysA.fma(x, d0);
+                d1 = keysB.fma(x, d1);
+            }
+            int posA = blockA * blockSize + colA;
+            int posB = blockB * blockSize + colB;
+            a0.mul(scale).intoArray(s, sa + posA);
+            a1.mul(scale).intoArray(s, sa + posB);
+            b0.mul(scale).intoArray(s, sb + posA);
+            b1.mul(scale).intoArray(s, sb + posB);
+            c0.mul(scale).intoArray(s, sc + posA);
+            c1.mul(scale).intoArray(s, sc + posB);
+            d0.mul(scale).intoArray(s, sd + posA);
+            d1.mul(scale).intoArray(s, sd + posB);
+        }
+    }
+
+    /**
+     * {@code out[o + e] += sum_j p[pRow + j] * V[j][e]} for head elements {@code e} in the slices at
+     * {@code e0} and {@code e1}, for the four queries' score rows {@code pa..pd} and outputs
+     * {@code oa..od}, over blocks {@code [b0, b1)}, keys below {@code contextLen}. The
+     * 8-accumulator form of {@link #values4}, for species narrower than 16 lanes.
+     */
+    static void values2(float[] p, int pa, int pb, int pc, int pd, float[] out, int oa, int ob, int oc, int od,
+            int e0, int e1, PagedKvCache cache, int layer, int kvHead, int[] blockTable, int b0, int b1,
+            int contextLen) {
+        MemorySegment kv = cache.memory();
+        int blockSize = cache.blockSize();
+        boolean half = cache.isHalf();
+        int bytes = cache.elementBytes();
+        long rowBytes = (long) cache.headDim() * bytes;
+        FloatVector a0 = FloatVector.fromArray(F, out, oa + e0);
+        FloatVector a1 = FloatVector.fromArray(F, out, oa + e1);
+        FloatVector b0v = FloatVector.fromArray(F, out, ob + e0);
+        FloatVector b1v = FloatVector.fromArray(F, out, ob + e1);
+        FloatVector c0 = FloatVector.fromArray(F, out, oc + e0);
+        FloatVector c1 = FloatVector.fromArray(F, out, oc + e1);
+        FloatVector d0 = FloatVector.fromArray(F, out, od + e0);
+        FloatVector d1 = FloatVector.fromArray(F, out, od + e1);
+        for (int b = b0; b < b1; b++) {
+            int start = b * blockSize;
+            int n = Math.min(blockSize, contextLen - start);
+            long tile = cache.valueTile(layer, blockTable[b], kvHead);
+            long col0 = tile + (long) e0 * bytes;
+            long col1 = tile + (long) e1 * bytes;
+            for (int o = 0; o < n; o++) {
+                long row = o * rowBytes;
+                FloatVector v0 = elements(kv, col0 + row, half);
+                FloatVector v1 = elements(kv, col1 + row, half);
+                FloatVector w = FloatVector.broadcast(F, p[pa + start + o]);
+                a0 = v0.fma(w, a0);
+                a1 = v1.fma(w, a1);
+                w = FloatVector.broadcast(F, p[pb + start + o]);
+                b0v = v0.fma(w, b0v);
+                b1v = v1.fma(w, b1v);
+                w = FloatVector.broadcast(F, p[pc + start + o]);
+                c0 = v0.fma(w, c0);
+                c1 = v1.fma(w, c1);
+                w = FloatVector.broadcast(F, p[pd + start + o]);
+                d0 = v0.fma(w, d0);
+                d1 = v1.fma(w, d1);
+            }
+        }
+        a0.intoArray(out, oa + e0);
+        a1.intoArray(out, oa + e1);
+        b0v.intoArray(out, ob + e0);
+        b1v.intoArray(out, ob + e1);
+        c0.intoArray(out, oc + e0);
+        c1.intoArray(out, oc + e1);
+        d0.intoArray(out, od + e0);
+        d1.intoArray(out, od + e1);
     }
 
     /** {@code x[i] = exp(x[i] - max)} over {@code [offset, offset + n)}; returns their sum. */

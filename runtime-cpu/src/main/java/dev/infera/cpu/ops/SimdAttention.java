@@ -40,6 +40,11 @@ final class SimdAttention implements AttentionKernel {
     private static final int CHUNK_KEYS = 256;
     /** Queries per call of the score and value phases. */
     private static final int G = 4;
+    /**
+     * Lanes from which the four-wide phases run (16 accumulators): 16-lane species mean AVX-512 and
+     * its 32 vector registers; with AVX2's 16 the accumulators spill (docs/performance.md item 12).
+     */
+    private static final int WIDE_LANES = 16;
 
     /**
      * The phases; instance fields are not JIT constants, so each call is an inlining barrier and each
@@ -49,22 +54,30 @@ final class SimdAttention implements AttentionKernel {
     private final MethodHandle expPhase;
     private final MethodHandle valuePhase;
     private final int lanes;
+    /** Head slices of {@code lanes} floats per value-phase call: 4 with the wide phases, else 2. */
+    private final int slicesPerCall;
 
     SimdAttention(VectorSpecies<Float> species) {
         this.lanes = species.length();
         MethodHandles.Lookup template = SpeciesSpecializer.define(MethodHandles.lookup(), "AttentionTemplate", species);
         Class<?> phases = template.lookupClass();
         try {
-            scorePhase = template.findStatic(phases, "scores", MethodType.methodType(void.class, float[].class,
-                    int.class, int.class, int.class, int.class, float[].class, int.class, int.class, int.class,
-                    int.class, PagedKvCache.class, int.class, int.class, int[].class, int.class, int.class,
+            boolean wide = lanes >= WIDE_LANES;
+            scorePhase = template.findStatic(phases, wide ? "scores4" : "scores2", MethodType.methodType(void.class,
+                    float[].class, int.class, int.class, int.class, int.class, float[].class, int.class, int.class,
+                    int.class, int.class, PagedKvCache.class, int.class, int.class, int[].class, int.class, int.class,
                     float.class));
             expPhase = template.findStatic(phases, "expRow", MethodType.methodType(float.class, float[].class,
                     int.class, int.class));
-            valuePhase = template.findStatic(phases, "values", MethodType.methodType(void.class, float[].class,
-                    int.class, int.class, int.class, int.class, float[].class, int.class, int.class, int.class,
-                    int.class, int.class, int.class, int.class, int.class, PagedKvCache.class, int.class, int.class,
-                    int[].class, int.class, int.class, int.class));
+            MethodType twoSlices = MethodType.methodType(void.class, float[].class, int.class, int.class, int.class,
+                    int.class, float[].class, int.class, int.class, int.class, int.class, int.class, int.class,
+                    PagedKvCache.class, int.class, int.class, int[].class, int.class, int.class, int.class);
+            // Both forms are called with four slice offsets; the two-wide one ignores the last two.
+            valuePhase = wide
+                    ? template.findStatic(phases, "values4", twoSlices.insertParameterTypes(12, int.class, int.class))
+                    : MethodHandles.dropArguments(template.findStatic(phases, "values2", twoSlices), 12, int.class,
+                            int.class);
+            slicesPerCall = wide ? 4 : 2;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("attention phase missing from the kernel template", e);
         }
@@ -166,7 +179,7 @@ final class SimdAttention implements AttentionKernel {
         int i2 = Math.min(first + 2, last);
         int i3 = Math.min(first + 3, last);
         int lastSlice = vectorDims - lanes;
-        for (int d = 0; d < vectorDims; d += 4 * lanes) {
+        for (int d = 0; d < vectorDims; d += slicesPerCall * lanes) {
             valuePhase.invokeExact(scratch, first * rowFloats, i1 * rowFloats, i2 * rowFloats, i3 * rowFloats, out,
                     qAt(first, outOffset, rowStride, numHeads, headDim),
                     qAt(i1, outOffset, rowStride, numHeads, headDim),
