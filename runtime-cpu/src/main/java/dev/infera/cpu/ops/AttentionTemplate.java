@@ -133,6 +133,92 @@ final class AttentionTemplate {
     }
 
     /**
+     * {@link #scores4} with two key vectors per step (8 accumulators), for species narrower than 16
+     * lanes, whose machines may have only 16 vector registers; each score is computed the same way.
+     */
+    static void scores2(float[] q, int qa, int qb, int qc, int qd, float[] s, int sa, int sb, int sc, int sd,
+            PagedKvCache cache, int layer, int kvHead, int[] blockTable, int k0, int k1, float scale) {
+        MemorySegment kv = cache.memory();
+        int headDim = cache.headDim();
+        int blockSize = cache.blockSize();
+        boolean half = cache.isHalf();
+        int bytes = cache.elementBytes();
+        long rowBytes = (long) cache.keyStride() * bytes;
+        int perBlock = (blockSize + L - 1) / L;
+        for (int k = k0; k < k1; k += 2) {
+            int kNext = Math.min(k + 1, k1 - 1);
+            int blockA = k / perBlock;
+            int blockB = kNext / perBlock;
+            int colA = (k - blockA * perBlock) * L;
+            int colB = (kNext - blockB * perBlock) * L;
+            long tileA = cache.keyTile(layer, blockTable[blockA], kvHead) + (long) colA * bytes;
+            long tileB = cache.keyTile(layer, blockTable[blockB], kvHead) + (long) colB * bytes;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector b0 = a0;
+            FloatVector b1 = a0;
+            FloatVector c0 = a0;
+            FloatVector c1 = a0;
+            FloatVector d0 = a0;
+            FloatVector d1 = a0;
+            for (int d = 0; d < headDim; d++) {
+                long row = d * rowBytes;
+                FloatVector keysA = elements(kv, tileA + row, half);
+                FloatVector keysB = elements(kv, tileB + row, half);
+                FloatVector x = FloatVector.broadcast(F, q[qa + d]);
+                a0 = keysA.fma(x, a0);
+                a1 = keysB.fma(x, a1);
+                x = FloatVector.broadcast(F, q[qb + d]);
+                b0 = keysA.fma(x, b0);
+                b1 = keysB.fma(x, b1);
+                x = FloatVector.broadcast(F, q[qc + d]);
+                c0 = keysA.fma(x, c0);
+                c1 = keysB.fma(x, c1);
+                x = FloatVector.broadcast(F, q[qd + d]);
+                d0 = keysA.fma(x, d0);
+                d1 = keysB.fma(x, d1);
+            }
+            int posA = blockA * blockSize + colA;
+            int posB = blockB * blockSize + colB;
+            a0.mul(scale).intoArray(s, sa + posA);
+            a1.mul(scale).intoArray(s, sa + posB);
+            b0.mul(scale).intoArray(s, sb + posA);
+            b1.mul(scale).intoArray(s, sb + posB);
+            c0.mul(scale).intoArray(s, sc + posA);
+            c1.mul(scale).intoArray(s, sc + posB);
+            d0.mul(scale).intoArray(s, sd + posA);
+            d1.mul(scale).intoArray(s, sd + posB);
+        }
+    }
+
+    /** {@code x[i] = exp(x[i] - max)} over {@code [offset, offset + n)}; returns their sum. */
+    static float expRow(float[] x, int offset, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (; i < bound; i += L) {
+            maxV = maxV.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, x, offset + i));
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        FloatVector sumV = FloatVector.zero(F);
+        for (i = 0; i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(F, x, offset + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, offset + i);
+            sumV = sumV.add(e);
+        }
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[offset + i] - max);
+            x[offset + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /**
      * {@code out[o + e] += sum_j p[pRow + j] * V[j][e]} for head elements {@code e} in the four slices
      * of {@code L} at {@code e0..e3} (a caller with fewer repeats one), for the four queries' score rows
      * {@code pa..pd} and outputs {@code oa..od}, over blocks {@code [b0, b1)}, keys below
@@ -217,73 +303,8 @@ final class AttentionTemplate {
     }
 
     /**
-     * Scores of queries at {@code qa..qd} into score rows at {@code sa..sd}, for key vectors
-     * {@code [k0, k1)} (key vector {@code k} is lanes {@code (k % perBlock) * L ..} of block
-     * {@code k / perBlock}, {@code perBlock = ceil(blockSize / L)}). Within a block, vectors are stored
-     * in increasing order: with padded key rows a vector may spill past its block into positions the
-     * next one overwrites. Two key vectors per step (8 accumulators), for species narrower than 16
-     * lanes, whose machines may have only 16 vector registers.
-     */
-    static void scores2(float[] q, int qa, int qb, int qc, int qd, float[] s, int sa, int sb, int sc, int sd,
-            PagedKvCache cache, int layer, int kvHead, int[] blockTable, int k0, int k1, float scale) {
-        MemorySegment kv = cache.memory();
-        int headDim = cache.headDim();
-        int blockSize = cache.blockSize();
-        boolean half = cache.isHalf();
-        int bytes = cache.elementBytes();
-        long rowBytes = (long) cache.keyStride() * bytes;
-        int perBlock = (blockSize + L - 1) / L;
-        for (int k = k0; k < k1; k += 2) {
-            int kNext = Math.min(k + 1, k1 - 1);
-            int blockA = k / perBlock;
-            int blockB = kNext / perBlock;
-            int colA = (k - blockA * perBlock) * L;
-            int colB = (kNext - blockB * perBlock) * L;
-            long tileA = cache.keyTile(layer, blockTable[blockA], kvHead) + (long) colA * bytes;
-            long tileB = cache.keyTile(layer, blockTable[blockB], kvHead) + (long) colB * bytes;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector b0 = a0;
-            FloatVector b1 = a0;
-            FloatVector c0 = a0;
-            FloatVector c1 = a0;
-            FloatVector d0 = a0;
-            FloatVector d1 = a0;
-            for (int d = 0; d < headDim; d++) {
-                long row = d * rowBytes;
-                FloatVector keysA = elements(kv, tileA + row, half);
-                FloatVector keysB = elements(kv, tileB + row, half);
-                FloatVector x = FloatVector.broadcast(F, q[qa + d]);
-                a0 = keysA.fma(x, a0);
-                a1 = keysB.fma(x, a1);
-                x = FloatVector.broadcast(F, q[qb + d]);
-                b0 = keysA.fma(x, b0);
-                b1 = keysB.fma(x, b1);
-                x = FloatVector.broadcast(F, q[qc + d]);
-                c0 = keysA.fma(x, c0);
-                c1 = keysB.fma(x, c1);
-                x = FloatVector.broadcast(F, q[qd + d]);
-                d0 = keysA.fma(x, d0);
-                d1 = keysB.fma(x, d1);
-            }
-            int posA = blockA * blockSize + colA;
-            int posB = blockB * blockSize + colB;
-            a0.mul(scale).intoArray(s, sa + posA);
-            a1.mul(scale).intoArray(s, sa + posB);
-            b0.mul(scale).intoArray(s, sb + posA);
-            b1.mul(scale).intoArray(s, sb + posB);
-            c0.mul(scale).intoArray(s, sc + posA);
-            c1.mul(scale).intoArray(s, sc + posB);
-            d0.mul(scale).intoArray(s, sd + posA);
-            d1.mul(scale).intoArray(s, sd + posB);
-        }
-    }
-
-    /**
-     * {@code out[o + e] += sum_j p[pRow + j] * V[j][e]} for head elements {@code e} in the slices at
-     * {@code e0} and {@code e1}, for the four queries' score rows {@code pa..pd} and outputs
-     * {@code oa..od}, over blocks {@code [b0, b1)}, keys below {@code contextLen}. The
-     * 8-accumulator form of {@link #values4}, for species narrower than 16 lanes.
+     * {@link #values4} over two slices at {@code e0} and {@code e1} (8 accumulators), for species
+     * narrower than 16 lanes; each slice is computed the same way.
      */
     static void values2(float[] p, int pa, int pb, int pc, int pd, float[] out, int oa, int ob, int oc, int od,
             int e0, int e1, PagedKvCache cache, int layer, int kvHead, int[] blockTable, int b0, int b1,
@@ -333,33 +354,6 @@ final class AttentionTemplate {
         c1.intoArray(out, oc + e1);
         d0.intoArray(out, od + e0);
         d1.intoArray(out, od + e1);
-    }
-
-    /** {@code x[i] = exp(x[i] - max)} over {@code [offset, offset + n)}; returns their sum. */
-    static float expRow(float[] x, int offset, int n) {
-        int bound = F.loopBound(n);
-        int i = 0;
-        FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (; i < bound; i += L) {
-            maxV = maxV.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, x, offset + i));
-        }
-        float max = maxV.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            max = Math.max(max, x[offset + i]);
-        }
-        FloatVector sumV = FloatVector.zero(F);
-        for (i = 0; i < bound; i += L) {
-            FloatVector e = FloatVector.fromArray(F, x, offset + i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(x, offset + i);
-            sumV = sumV.add(e);
-        }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[offset + i] - max);
-            x[offset + i] = e;
-            sum += e;
-        }
-        return sum;
     }
 
     /**
