@@ -24,6 +24,11 @@ public final class BlockTable {
     int numCachedBlocks;
     int numPendingHits;
     int pendingQueryTokens = -1;
+    /** While this sequence runs: its mark in the manager's index of blocks being computed, or -1. */
+    int computingOwner = -1;
+    /** Blocks {@code [computingFrom, computingTo)} are announced as being computed by this sequence. */
+    int computingFrom;
+    int computingTo;
 
     /** @param cacheSalt requests with different salts never share cached blocks; null for none */
     public BlockTable(String cacheSalt) {

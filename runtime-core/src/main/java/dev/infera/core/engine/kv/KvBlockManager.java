@@ -14,6 +14,13 @@ package dev.infera.core.engine.kv;
  * blocks last block first, so among equally old cached blocks the longest prefixes are evicted first
  * and shared beginnings survive longest.
  *
+ * <p>Blocks being computed: when a sequence is admitted, {@link #markComputing} announces the content
+ * hashes of the prompt blocks it is about to compute, until it publishes them or is freed.
+ * {@link #computingPrefix} tells the scheduler that a waiting sequence's next blocks are on their
+ * way, so it can wait for them instead of computing the same prefix a second time (many requests
+ * with one new system prompt arriving together). The announcements are advisory: a lookup still
+ * verifies every block, and when the index is full, later blocks are simply not announced.
+ *
  * <p>Budget rule: a block is either referenced by sequences or in the pool's free list (possibly
  * still holding cached content); {@code numUsedBlocks + numFreeBlocks == numBlocks} always.
  */
@@ -22,6 +29,9 @@ public final class KvBlockManager {
     private final BlockPool pool;
     private final int blockSize;
     private final boolean prefixCaching;
+    /** Content hash (low word) of a block some running sequence is computing, to that sequence's mark. */
+    private final BlockIndex computing;
+    private int nextOwner;
     private long prefixQueryTokens;
     private long prefixHitTokens;
 
@@ -39,6 +49,7 @@ public final class KvBlockManager {
         this.pool = new BlockPool(numBlocks, blockSize);
         this.blockSize = blockSize;
         this.prefixCaching = prefixCaching;
+        this.computing = new BlockIndex(prefixCaching ? numBlocks : 1);
     }
 
     public int blockSize() {
@@ -180,6 +191,74 @@ public final class KvBlockManager {
         return true;
     }
 
+    /**
+     * Announces that the sequence, just given its blocks by {@link #allocateSlots} after a lookup, will
+     * compute the prompt blocks after its cached prefix (those the lookup hashed). Content that another
+     * running sequence already announced keeps that announcement.
+     */
+    public void markComputing(BlockTable table) {
+        if (!prefixCaching) {
+            return;
+        }
+        stopComputing(table, Integer.MAX_VALUE);
+        int owner = nextOwner;
+        nextOwner = (nextOwner + 1) & Integer.MAX_VALUE;
+        int from = table.numCachedBlocks;
+        int to = from;
+        while (to < table.numHashed && computing.size() < pool.numBlocks()) {
+            computing.putIfAbsent(table.hashLo[to], owner);
+            to++;
+        }
+        table.computingOwner = owner;
+        table.computingFrom = from;
+        table.computingTo = to;
+    }
+
+    /**
+     * After {@link #findCachedPrefix} returned {@code cachedTokens} for a sequence of {@code numTokens}
+     * tokens: how many tokens of the whole blocks right after the hit (within the range a lookup can
+     * hit) running sequences are computing now, counted up to the first block nobody is.
+     */
+    public int computingPrefix(BlockTable table, int cachedTokens, int numTokens) {
+        if (!prefixCaching || computing.size() == 0 || numTokens < 2) {
+            return 0;
+        }
+        int maxBlocks = Math.min((numTokens - 1) / blockSize, table.numHashed);
+        int i = cachedTokens / blockSize;
+        int from = i;
+        while (i < maxBlocks) {
+            int owner = computing.get(table.hashLo[i]);
+            if (owner < 0 || owner == table.computingOwner) {
+                break;
+            }
+            i++;
+        }
+        return (i - from) * blockSize;
+    }
+
+    /** Blocks announced by {@link #markComputing} and not yet published or withdrawn. */
+    public int numComputingBlocks() {
+        return computing.size();
+    }
+
+    /** Withdraws the table's announcements for blocks below {@code upTo}. */
+    private void stopComputing(BlockTable table, int upTo) {
+        if (table.computingOwner < 0) {
+            return;
+        }
+        int end = Math.min(upTo, table.computingTo);
+        for (int i = table.computingFrom; i < end; i++) {
+            computing.remove(table.hashLo[i], table.computingOwner);
+        }
+        if (end >= table.computingTo) {
+            table.computingOwner = -1;
+            table.computingFrom = 0;
+            table.computingTo = 0;
+        } else {
+            table.computingFrom = Math.max(table.computingFrom, end);
+        }
+    }
+
     /** Publishes the blocks that the first {@code numComputedTokens} tokens now fill completely. */
     public void cacheFullBlocks(BlockTable table, int[] tokens, int numComputedTokens) {
         if (!prefixCaching) {
@@ -197,10 +276,12 @@ public final class KvBlockManager {
                     tokens, i * blockSize);
         }
         table.numCachedBlocks = full;
+        stopComputing(table, full);
     }
 
     /** Releases every block of the sequence, last block first, and empties its table. */
     public void free(BlockTable table) {
+        stopComputing(table, Integer.MAX_VALUE);
         for (int i = table.numBlocks - 1; i >= 0; i--) {
             pool.release(table.blockIds[i]);
         }

@@ -26,6 +26,15 @@ import java.util.PriorityQueue;
  * may preempt running sequences of strictly lower priority. A sequence that could not fit even in an
  * empty cache is refused by {@link #add}, so the loops above always end.
  *
+ * <p>Shared prefixes in flight: a waiting sequence whose next prompt blocks a running sequence is
+ * computing right now (same content, same salt) waits for them when they make up at least half of
+ * what it still has to compute, instead of computing them a second time; it is passed over for this
+ * step without blocking the sequences behind it, and takes the blocks from the prefix cache once they
+ * are published. Its wait ends when they are, or when the running sequence stops (finished,
+ * cancelled, preempted): the announcements go with it. Running sequences always progress, so the wait
+ * is finite. Below half, it computes its own copy at once: a short common beginning (a few tokens of
+ * system prompt before a long document) is not worth a step's delay.
+ *
  * <p>Owned by the engine thread; not thread-safe. Allocation-free per step apart from queue growth.
  */
 public final class Scheduler {
@@ -35,9 +44,12 @@ public final class Scheduler {
     private final Comparator<Sequence> serviceOrder;
     private final PriorityQueue<Sequence> waiting;
     private final ArrayList<Sequence> running = new ArrayList<>();
+    /** Waiting sequences passed over in this step's admission, put back after it. */
+    private final ArrayList<Sequence> passedOver = new ArrayList<>();
     private final StepPlan plan = new StepPlan();
     private long nextArrival;
     private long numPreemptions;
+    private long numPrefixWaits;
     private int numFinishedInRunning;
     private int budget;
     private boolean unscheduledInStep;
@@ -106,6 +118,14 @@ public final class Scheduler {
         return numPreemptions;
     }
 
+    /**
+     * Times a waiting sequence was passed over for a step because its next prompt blocks were being
+     * computed by a running sequence (see the class comment).
+     */
+    public long numPrefixWaits() {
+        return numPrefixWaits;
+    }
+
     /** Plans the next step; the plan is valid until the next call. */
     public StepPlan schedule() {
         plan.clear();
@@ -148,6 +168,17 @@ public final class Scheduler {
     }
 
     private void admitWaiting() {
+        try {
+            admitInOrder();
+        } finally {
+            for (int i = 0; i < passedOver.size(); i++) {
+                waiting.add(passedOver.get(i));
+            }
+            passedOver.clear();
+        }
+    }
+
+    private void admitInOrder() {
         boolean priority = config.policy() == SchedulingPolicy.PRIORITY;
         while (budget > 0 && !waiting.isEmpty()) {
             Sequence s = waiting.peek();
@@ -159,6 +190,11 @@ public final class Scheduler {
                 return;
             }
             int cached = kv.findCachedPrefix(s.blockTable(), s.tokens(), s.numTokens());
+            if (2L * kv.computingPrefix(s.blockTable(), cached, s.numTokens()) >= s.numTokens() - cached) {
+                passedOver.add(waiting.poll());
+                numPrefixWaits++;
+                continue;
+            }
             int n = Math.min(s.numTokens() - cached, budget);
             if (!kv.allocateSlots(s.blockTable(), cached, n)) {
                 if (priority && outranksWorstRunning(s)) {
@@ -168,6 +204,7 @@ public final class Scheduler {
                 return;
             }
             waiting.poll();
+            kv.markComputing(s.blockTable());
             s.numComputedTokens = cached;
             if (s.numCachedPromptTokens < 0) {
                 s.numCachedPromptTokens = Math.min(cached, s.numPromptTokens());

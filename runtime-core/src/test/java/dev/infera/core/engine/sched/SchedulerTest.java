@@ -173,6 +173,7 @@ class SchedulerTest {
             assertCorrect(seqs.get(i), prompts.get(i));
         }
         assertThat(h.kv.numUsedBlocks()).isZero();
+        assertThat(h.kv.numComputingBlocks()).isZero();
     }
 
     @Test
@@ -188,6 +189,108 @@ class SchedulerTest {
         h.runToCompletion(20);
         assertThat(second.generated()).containsExactly(first.generated());
         assertThat(h.kv.prefixHitTokens()).isEqualTo(40);
+    }
+
+    /** {@code prefix} followed by {@code suffixLength} tokens of their own. */
+    private static int[] withPrefix(int[] prefix, int suffixLength, int seed) {
+        int[] p = prompt(prefix.length + suffixLength, seed);
+        System.arraycopy(prefix, 0, p, 0, prefix.length);
+        return p;
+    }
+
+    @Test
+    void requestsArrivingTogetherWithANewPrefixComputeItOnce() {
+        SchedulerHarness h = new SchedulerHarness(64, 4, 256, 8, SchedulingPolicy.FCFS, true);
+        int[] prefix = prompt(40, 30);
+        int[] pa = withPrefix(prefix, 4, 31);
+        int[] pb = withPrefix(prefix, 4, 32);
+        TestSeq a = h.add(1, pa, 3);
+        TestSeq b = h.add(2, pb, 3);
+        h.step();
+        assertThat(h.plans.get(0)).containsExactly("1:44");
+        assertThat(h.scheduler.numPrefixWaits()).isEqualTo(1);
+        h.step();
+        assertThat(h.plans.get(1)).containsExactly("1:1", "2:4");
+        assertThat(b.numCachedPromptTokens()).isEqualTo(40);
+        h.runToCompletion(20);
+        assertCorrect(a, pa);
+        assertCorrect(b, pb);
+        assertThat(h.kv.prefixHitTokens()).isEqualTo(40);
+        assertThat(h.kv.numComputingBlocks()).isZero();
+    }
+
+    @Test
+    void aPrefixComputedInChunksIsWaitedForUntilItsLastChunk() {
+        SchedulerHarness h = new SchedulerHarness(64, 4, 16, 8, SchedulingPolicy.FCFS, true);
+        int[] prefix = prompt(40, 33);
+        int[] pa = withPrefix(prefix, 4, 34);
+        int[] pb = withPrefix(prefix, 4, 35);
+        TestSeq a = h.add(1, pa, 2);
+        TestSeq b = h.add(2, pb, 2);
+        h.runToCompletion(30);
+        // a takes the whole budget for two steps; in the third its last 12 tokens leave room, but
+        // b's next two blocks are among them, so b waits one more step and then hits all 40.
+        assertThat(h.plans.subList(0, 4)).containsExactly(List.of("1:16"), List.of("1:16"), List.of("1:12"),
+                List.of("1:1", "2:4"));
+        assertThat(b.numCachedPromptTokens()).isEqualTo(40);
+        assertThat(h.scheduler.numPrefixWaits()).isEqualTo(1);
+        int prefillTokens = h.plans.stream().flatMap(List::stream)
+                .mapToInt(e -> Integer.parseInt(e.substring(e.indexOf(':') + 1))).sum() - 1 - 1;
+        assertThat(prefillTokens).as("prompt tokens computed").isEqualTo(44 + 4);
+        assertCorrect(a, pa);
+        assertCorrect(b, pb);
+    }
+
+    @Test
+    void aShortCommonBeginningIsNotWaitedFor() {
+        SchedulerHarness h = new SchedulerHarness(64, 4, 256, 8, SchedulingPolicy.FCFS, true);
+        int[] prefix = prompt(8, 36);
+        h.add(1, withPrefix(prefix, 30, 37), 2);
+        h.add(2, withPrefix(prefix, 30, 38), 2);
+        h.step();
+        assertThat(h.plans.get(0)).containsExactly("1:38", "2:38");
+        assertThat(h.scheduler.numPrefixWaits()).isZero();
+    }
+
+    @Test
+    void differentSaltsDoNotWaitForEachOther() {
+        SchedulerHarness h = new SchedulerHarness(64, 4, 256, 8, SchedulingPolicy.FCFS, true);
+        int[] p = prompt(44, 39);
+        h.add(1, p, 2, 0, "tenant-a");
+        h.add(2, p, 2, 0, "tenant-b");
+        h.step();
+        assertThat(h.plans.get(0)).containsExactly("1:44", "2:44");
+    }
+
+    @Test
+    void aWaitingRequestDoesNotHoldBackTheOnesBehindIt() {
+        SchedulerHarness h = new SchedulerHarness(64, 4, 256, 8, SchedulingPolicy.FCFS, true);
+        int[] prefix = prompt(40, 40);
+        h.add(1, withPrefix(prefix, 4, 41), 2);
+        h.add(2, withPrefix(prefix, 4, 42), 2);
+        h.add(3, prompt(12, 43), 2);
+        h.step();
+        assertThat(h.plans.get(0)).containsExactly("1:44", "3:12");
+        h.step();
+        assertThat(h.plans.get(1)).containsExactly("1:1", "3:1", "2:4");
+    }
+
+    @Test
+    void theWaitEndsWhenTheComputingRequestStops() {
+        SchedulerHarness h = new SchedulerHarness(64, 4, 16, 8, SchedulingPolicy.FCFS, true);
+        int[] prefix = prompt(40, 44);
+        TestSeq a = h.add(1, withPrefix(prefix, 4, 45), 2);
+        int[] pb = withPrefix(prefix, 4, 46);
+        TestSeq b = h.add(2, pb, 2);
+        h.step();
+        assertThat(h.plans.get(0)).containsExactly("1:16");
+        h.scheduler.finish(a);
+        assertThat(h.kv.numComputingBlocks()).isZero();
+        h.step();
+        assertThat(h.plans.get(1)).containsExactly("2:16");
+        assertThat(b.numCachedPromptTokens()).isEqualTo(16);
+        h.runToCompletion(20);
+        assertCorrect(b, pb);
     }
 
     @Test
