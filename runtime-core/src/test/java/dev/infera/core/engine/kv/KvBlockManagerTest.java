@@ -54,6 +54,51 @@ class KvBlockManagerTest {
     }
 
     @Test
+    void announcedBlocksAreSeenUntilPublishedOrFreed() {
+        KvBlockManager kv = new KvBlockManager(16, BS, true);
+        int[] toks = tokens(21, 5);
+        BlockTable producer = new BlockTable(null);
+        assertThat(kv.findCachedPrefix(producer, toks, 21)).isZero();
+        assertThat(kv.allocateSlots(producer, 0, 8)).isTrue();
+        kv.markComputing(producer);
+        assertThat(kv.numComputingBlocks()).as("the 5 blocks a lookup of 21 tokens can hit").isEqualTo(5);
+
+        BlockTable other = new BlockTable(null);
+        assertThat(kv.findCachedPrefix(other, toks, 21)).isZero();
+        assertThat(kv.computingPrefix(other, 0, 21)).isEqualTo(20);
+        assertThat(kv.computingPrefix(other, 0, 9)).as("capped where its own lookup stops").isEqualTo(8);
+        BlockTable salted = new BlockTable("x");
+        assertThat(kv.findCachedPrefix(salted, toks, 21)).isZero();
+        assertThat(kv.computingPrefix(salted, 0, 21)).isZero();
+        assertThat(kv.computingPrefix(producer, 0, 21)).as("not its own announcement").isZero();
+
+        kv.cacheFullBlocks(producer, toks, 8);
+        assertThat(kv.numComputingBlocks()).isEqualTo(3);
+        assertThat(kv.findCachedPrefix(other, toks, 21)).isEqualTo(8);
+        assertThat(kv.computingPrefix(other, 8, 21)).isEqualTo(12);
+
+        kv.free(producer);
+        assertThat(kv.numComputingBlocks()).isZero();
+        assertThat(kv.computingPrefix(other, 8, 21)).isZero();
+    }
+
+    @Test
+    void announcementsStopWhenTheIndexIsFull() {
+        KvBlockManager kv = new KvBlockManager(4, BS, true);
+        int[] toks = tokens(41, 6);
+        BlockTable a = new BlockTable(null);
+        kv.findCachedPrefix(a, toks, 41);
+        assertThat(kv.allocateSlots(a, 0, 4)).isTrue();
+        kv.markComputing(a);
+        assertThat(kv.numComputingBlocks()).isEqualTo(4);
+        BlockTable b = new BlockTable(null);
+        kv.findCachedPrefix(b, toks, 41);
+        assertThat(kv.computingPrefix(b, 0, 41)).isEqualTo(16);
+        kv.free(a);
+        assertThat(kv.numComputingBlocks()).isZero();
+    }
+
+    @Test
     void blockIdsAreDistinctWhileHeld() {
         KvBlockManager kv = new KvBlockManager(16, BS, false);
         BlockTable a = new BlockTable(null);
