@@ -83,8 +83,9 @@ public final class InferenceEngineBuilder {
 
     /**
      * KV cache size in tokens, rounded up to whole blocks; the engine converts it to bytes with the
-     * backend's own per-block size, and capped at what {@code maxRunningRequests} requests at the
-     * model's full context could use (default 0: not set). Not together with {@link #kvCacheBytes}.
+     * backend's own per-block size (default 0: not set). Used as given, like {@link #kvCacheBytes}:
+     * room beyond what the running requests fill keeps more prefixes in the prefix cache. Not
+     * together with {@link #kvCacheBytes}.
      */
     public InferenceEngineBuilder kvCacheTokens(int tokens) {
         this.kvCacheTokens = tokens;

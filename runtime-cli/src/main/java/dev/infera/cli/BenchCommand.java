@@ -157,8 +157,7 @@ final class BenchCommand implements Command {
                     + cache.folder().resolve(BandwidthProbe.cacheFileName(threads));
         }
         BenchPlan plan = new BenchPlan(model, info.description(), spec, o.has("--num-prompts"), mode, sweep, engine,
-                sampling, slo, warmup, info.weightBytesPerStep(), engine.kvBytesPerToken(info.kvBytesPerToken(),
-                info.layerMatricesF32()), bandwidth, bandwidthSource);
+                sampling, slo, warmup, info.weightBytesPerStep(), bandwidth, bandwidthSource);
         PrintStream progress = o.flag("--progress") || Terminal.isStderrTerminal(err) ? err : null;
         List<RunMetrics> runs;
         try {

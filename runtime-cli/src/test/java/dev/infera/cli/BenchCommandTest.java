@@ -83,6 +83,15 @@ class BenchCommandTest {
         Map<String, Object> f16Run = firstRun(halfJson);
         assertThat(f16Run.get("kv_blocks_total")).isEqualTo(f32Run.get("kv_blocks_total")).isEqualTo(7L);
         assertThat((Long) f16Run.get("kv_cache_bytes") * 2).isEqualTo(f32Run.get("kv_cache_bytes"));
+        // A size given in MiB is used as given, in whole blocks.
+        Path mibJson = dir.resolve("mib.json");
+        Result mib = run("bench", "--model", model(), "--num-prompts", "1", "--input-len", "8", "--output-len", "2",
+                "--warmup", "0", "--bandwidth-gbs", "10", "--kv-cache-mib", "1", "--json", mibJson.toString());
+        assertThat(mib.exitCode()).as(mib.err()).isZero();
+        long bytesPerBlock = (Long) f32Run.get("kv_cache_bytes") / 7;
+        Map<String, Object> mibRun = firstRun(mibJson);
+        assertThat((Long) mibRun.get("kv_blocks_total")).isEqualTo((1L << 20) / bytesPerBlock);
+        assertThat((Long) mibRun.get("kv_cache_bytes")).isEqualTo((1L << 20) / bytesPerBlock * bytesPerBlock);
     }
 
     private static Map<String, Object> firstRun(Path json) throws Exception {

@@ -15,13 +15,12 @@ import java.util.Map;
  *                          {@code max(8, 2 x concurrency)} prompts per level
  * @param sweep             the sweep, or null for a single run
  * @param warmupRequests    short requests run through each new engine before measuring (JIT warm-up)
- * @param kvBytesPerToken   KV cache bytes of one token, to size the cache for the workload
  * @param bandwidthGbs      memory bandwidth in GB/s, NaN when unknown
  * @param bandwidthSource   where the bandwidth came from ({@code --bandwidth-gbs}, measured, ...)
  */
 public record BenchPlan(Path model, String modelDescription, WorkloadSpec workload, boolean numPromptsGiven,
         LoadMode mode, Sweep sweep, EngineSettings engine, SamplingParams sampling, Slo slo, int warmupRequests,
-        long weightBytesPerStep, long kvBytesPerToken, double bandwidthGbs, String bandwidthSource) {
+        long weightBytesPerStep, double bandwidthGbs, String bandwidthSource) {
 
     /** The workload of one sweep level (or of the single run when {@code sweep} is null). */
     public WorkloadSpec workloadAt(double level) {
@@ -49,7 +48,6 @@ public record BenchPlan(Path model, String modelDescription, WorkloadSpec worklo
         m.put("slo", slo.isSet() ? slo.toJson() : null);
         m.put("warmup_requests", warmupRequests);
         m.put("weight_bytes_per_step", weightBytesPerStep);
-        m.put("kv_bytes_per_token", kvBytesPerToken);
         m.put("bandwidth_gbs", LatencyStats.finiteOrNull(bandwidthGbs));
         m.put("bandwidth_source", bandwidthSource);
         Map<String, Object> host = new LinkedHashMap<>();

@@ -50,10 +50,9 @@ public final class BenchRunner {
         List<Workload.Request> requests = Workload.generate(spec, tokenPool);
         int concurrent = mode.maxConcurrency() > 0 ? Math.min(mode.maxConcurrency(), spec.numPrompts())
                 : spec.numPrompts();
-        long kvBytes = plan.engine().kvCacheBytesFor(Math.max(concurrent, plan.warmupRequests()),
-                spec.maxPromptTokens() + spec.maxOutputTokens(), spec.numPrefixes(), spec.prefixLen(),
-                plan.kvBytesPerToken());
-        try (InferenceEngine engine = plan.engine().start(plan.model(), kvBytes,
+        int kvTokens = plan.engine().kvCacheTokensFor(Math.max(concurrent, plan.warmupRequests()),
+                spec.maxPromptTokens() + spec.maxOutputTokens(), spec.numPrefixes(), spec.prefixLen());
+        try (InferenceEngine engine = plan.engine().start(plan.model(), kvTokens,
                 spec.numPrompts() + plan.warmupRequests())) {
             engineStarted.accept(engine.stats());
             LoadDriver driver = new LoadDriver(engine, plan.sampling());

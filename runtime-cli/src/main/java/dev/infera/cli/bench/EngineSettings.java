@@ -11,44 +11,28 @@ import java.util.Map;
 /**
  * The engine options a benchmark runs with.
  *
- * @param kvCacheBytes 0 sizes the cache for the workload (see {@link #kvCacheBytesFor})
+ * @param kvCacheBytes 0 sizes the cache for the workload (see {@link #kvCacheTokensFor})
  */
 public record EngineSettings(String backend, int threads, int maxBatchTokens, int maxRunningRequests,
         long kvCacheBytes, int blockSize, KvCacheType kvCacheType, boolean prefixCaching) {
 
     /**
-     * The KV cache bytes for a run: the configured size, or, when it is 0, room for every request that
+     * The KV cache tokens for a run when no size in bytes was configured: room for every request that
      * can be in flight at once at its longest ({@code concurrentRequests}, capped by
      * {@code maxRunningRequests}, times the blocks of {@code maxTokensPerRequest}), plus, with the
      * prefix cache on, the full blocks of every shared prefix ({@code sharedPrefixes} of
      * {@code prefixTokens} each), so that a prefix stays cached between the requests that use it
      * instead of being evicted by the next request's blocks (with room only for the requests in
      * flight, one stream and 8 prefixes used in turn never hit). A cache sized this way never forces a
-     * preemption; a smaller one given on purpose shows how the engine copes.
+     * preemption; a smaller one given on purpose shows how the engine copes. The engine turns tokens
+     * into bytes with its backend's own bytes per block, so the cache type needs no guessing here.
      */
-    public long kvCacheBytesFor(int concurrentRequests, int maxTokensPerRequest, int sharedPrefixes, int prefixTokens,
-            long kvBytesPerToken) {
-        if (kvCacheBytes > 0) {
-            return kvCacheBytes;
-        }
+    public int kvCacheTokensFor(int concurrentRequests, int maxTokensPerRequest, int sharedPrefixes, int prefixTokens) {
         long requests = Math.min(concurrentRequests, maxRunningRequests);
         long blocksPerRequest = (maxTokensPerRequest + (long) blockSize - 1) / blockSize;
         long prefixBlocks = prefixCaching ? (long) sharedPrefixes * (prefixTokens / blockSize) : 0;
-        return (requests * blocksPerRequest + prefixBlocks) * blockSize * kvBytesPerToken;
-    }
-
-    /**
-     * KV cache bytes of one token in this engine's cache, given its size in F32 ({@code f32Bytes}): half
-     * of it for the 2-byte types, which {@link KvCacheType#AUTO} picks (on every backend) unless the
-     * model's layer matrices are all F32.
-     */
-    public long kvBytesPerToken(long f32Bytes, boolean layerMatricesF32) {
-        boolean half = switch (kvCacheType) {
-            case AUTO -> !layerMatricesF32;
-            case F32 -> false;
-            case F16, BF16 -> true;
-        };
-        return half ? f32Bytes / 2 : f32Bytes;
+        long tokens = (requests * blocksPerRequest + prefixBlocks) * blockSize;
+        return (int) Math.min(tokens, (Integer.MAX_VALUE / blockSize) * (long) blockSize);
     }
 
     /** These settings on another backend (such as the one {@code auto} resolved to). */
@@ -57,10 +41,19 @@ public record EngineSettings(String backend, int threads, int maxBatchTokens, in
                 prefixCaching);
     }
 
-    /** Starts an engine on {@code model} with this KV cache size and room in its queue for {@code queuedRequests}. */
-    public InferenceEngine start(Path model, long kvBytes, int queuedRequests) {
-        return InferenceEngine.builder().model(model).backend(backend).computeThreads(threads)
-                .maxBatchTokens(maxBatchTokens).maxRunningRequests(maxRunningRequests).kvCacheBytes(kvBytes)
+    /**
+     * Starts an engine on {@code model} with the configured KV cache bytes, or when none were configured
+     * a cache of {@code workloadTokens}, and room in its queue for {@code queuedRequests}.
+     */
+    public InferenceEngine start(Path model, int workloadTokens, int queuedRequests) {
+        InferenceEngineBuilder b = InferenceEngine.builder();
+        if (kvCacheBytes > 0) {
+            b.kvCacheBytes(kvCacheBytes);
+        } else {
+            b.kvCacheTokens(workloadTokens);
+        }
+        return b.model(model).backend(backend).computeThreads(threads)
+                .maxBatchTokens(maxBatchTokens).maxRunningRequests(maxRunningRequests)
                 .blockSize(blockSize).kvCacheType(kvCacheType).prefixCaching(prefixCaching)
                 .maxQueuedRequests(Math.max(InferenceEngineBuilder.DEFAULT_MAX_QUEUED_REQUESTS, queuedRequests))
                 .build();

@@ -2,21 +2,17 @@ package dev.infera.cli.bench;
 
 import dev.infera.core.gguf.GgufFile;
 import dev.infera.core.model.ModelConfig;
-import dev.infera.core.model.ModelWeights;
-import dev.infera.core.model.TensorSource;
 import dev.infera.core.tokenizer.TokenizerGguf;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
  * What the benchmark needs to know about a model before it starts an engine: a one-line description,
- * the context length (to reject a workload that cannot fit), the weight bytes a step reads, the KV
- * cache bytes one token takes at 4 bytes per element (keys and values of every layer, the most any
- * backend stores), whether its layer matrices are all F32 (which decides the automatic KV cache type),
- * and the token ids prompts may be drawn from.
+ * the context length (to reject a workload that cannot fit), the weight bytes a step reads, and the
+ * token ids prompts may be drawn from.
  */
 public record ModelInfo(Path path, String description, int contextLength, long weightBytesPerStep,
-        long kvBytesPerToken, boolean layerMatricesF32, int[] tokenPool) {
+        int[] tokenPool) {
 
     /** Reads the model's header and tokenizer; a bad file gives a {@code ModelFormatException}. */
     public static ModelInfo read(Path path) {
@@ -26,10 +22,7 @@ public record ModelInfo(Path path, String description, int contextLength, long w
             String description = String.format(Locale.ROOT, "%s (%s, %d layers, width %d, vocab %d, %.1f MB)",
                     path.getFileName(), c.architecture().ggufName(), c.numLayers(),
                     c.embeddingLength(), c.vocabSize(), gguf.fileSize() / 1e6);
-            long kvBytesPerToken = 2L * c.numLayers() * c.kvDim() * Float.BYTES;
-            boolean layerMatricesF32 = ModelWeights.load(c, TensorSource.of(gguf)).layerMatricesAllF32();
-            return new ModelInfo(path, description, c.contextLength(), WeightTraffic.bytesPerStep(gguf),
-                    kvBytesPerToken, layerMatricesF32, pool);
+            return new ModelInfo(path, description, c.contextLength(), WeightTraffic.bytesPerStep(gguf), pool);
         }
     }
 }

@@ -26,7 +26,7 @@ class ReportFilesTest {
         return new BenchPlan(Path.of("m.gguf"), "m.gguf (llama, 1 layers) <test & \"quotes\">",
                 new WorkloadSpec(4, 8, 4, 0, 0, 1, 0), false, LoadMode.OFFLINE, sweep,
                 new EngineSettings("cpu", 2, 2048, 256, 0, 16, KvCacheType.AUTO, true), SamplingParams.greedy(), slo, 1, 1_000_000,
-                1000, 40.0, "--bandwidth-gbs");
+                40.0, "--bandwidth-gbs");
     }
 
     static RunMetrics run(String label, double scale, boolean empty) {

@@ -4,11 +4,11 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 
 /**
- * How many KV blocks an engine gets. An explicit {@code kvCacheBytes} is used as given; an explicit
- * {@code kvCacheTokens} becomes whole blocks at the backend's bytes per block, capped like the
- * automatic size at what every running request could use at full context. Otherwise the
- * cache takes a quarter of the machine's free physical memory, but never more than every running
- * request could use at full context length (more would never be touched).
+ * How many KV blocks an engine gets. An explicit {@code kvCacheBytes} is used as given, and so is an
+ * explicit {@code kvCacheTokens}, as whole blocks at the backend's bytes per block: a cache larger
+ * than the running requests can fill is what keeps more prefixes cached, and whoever sized it knows
+ * their traffic. Otherwise the cache takes a quarter of the machine's free physical memory, but never
+ * more than every running request could use at full context length.
  */
 final class KvCacheSizing {
 
@@ -24,12 +24,12 @@ final class KvCacheSizing {
         if (configuredBytes > 0) {
             return configuredBytes;
         }
-        long blocksPerContext = (contextLength + (long) blockSize - 1) / blockSize;
-        long usefulBlocks = saturatingMultiply(blocksPerContext, maxRunningRequests);
         if (configuredTokens > 0) {
             long blocks = (configuredTokens + (long) blockSize - 1) / blockSize;
-            return saturatingMultiply(Math.min(blocks, usefulBlocks), bytesPerBlock);
+            return saturatingMultiply(blocks, bytesPerBlock);
         }
+        long blocksPerContext = (contextLength + (long) blockSize - 1) / blockSize;
+        long usefulBlocks = saturatingMultiply(blocksPerContext, maxRunningRequests);
         long usefulBytes = saturatingMultiply(usefulBlocks, bytesPerBlock);
         long shareBytes = (long) (freePhysicalMemoryBytes() * FREE_MEMORY_SHARE);
         return Math.max(bytesPerBlock, Math.min(usefulBytes, shareBytes));

@@ -18,8 +18,8 @@ class KvCacheSizingTest {
     }
 
     @Test
-    void tokensAreCappedAtWhatTheRunningRequestsCouldUse() {
-        // One request, context 256 -> at most 16 blocks, however many tokens were asked for.
-        assertThat(KvCacheSizing.cacheBytes(0, 1_000_000, 640, 16, 1, 256)).isEqualTo(16 * 640);
+    void tokensAreUsedAsGivenEvenPastWhatTheRunningRequestsCouldUse() {
+        // One request of context 256 fills 16 blocks; the other 48 hold cached prefixes.
+        assertThat(KvCacheSizing.cacheBytes(0, 1024, 640, 16, 1, 256)).isEqualTo(64 * 640);
     }
 }
