@@ -33,7 +33,9 @@ import java.util.PriorityQueue;
  * are published. Its wait ends when they are, or when the running sequence stops (finished,
  * cancelled, preempted): the announcements go with it. Running sequences always progress, so the wait
  * is finite. Below half, it computes its own copy at once: a short common beginning (a few tokens of
- * system prompt before a long document) is not worth a step's delay.
+ * system prompt before a long document) is not worth a step's delay. A step passes over at most
+ * {@code maxRunningRequests} sequences and then admits no more, so a long queue behind one new prefix
+ * is not looked up in full at every step.
  *
  * <p>Owned by the engine thread; not thread-safe. Allocation-free per step apart from queue growth.
  */
@@ -193,6 +195,9 @@ public final class Scheduler {
             if (2L * kv.computingPrefix(s.blockTable(), cached, s.numTokens()) >= s.numTokens() - cached) {
                 passedOver.add(waiting.poll());
                 numPrefixWaits++;
+                if (passedOver.size() >= config.maxRunningRequests()) {
+                    return; // a long queue behind one new prefix is not rescanned in full every step
+                }
                 continue;
             }
             int n = Math.min(s.numTokens() - cached, budget);

@@ -276,6 +276,26 @@ class SchedulerTest {
     }
 
     @Test
+    void aStepPassesOverAtMostMaxRunningRequests() {
+        SchedulerHarness h = new SchedulerHarness(64, 4, 256, 2, SchedulingPolicy.FCFS, true);
+        int[] prefix = prompt(40, 47);
+        List<int[]> prompts = new ArrayList<>();
+        List<TestSeq> seqs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            prompts.add(withPrefix(prefix, 4, 48 + i));
+            seqs.add(h.add(i, prompts.get(i), 2));
+        }
+        h.step();
+        assertThat(h.plans.get(0)).containsExactly("0:44");
+        assertThat(h.scheduler.numPrefixWaits()).as("requests 1 and 2; 3 and 4 not looked at").isEqualTo(2);
+        h.runToCompletion(30);
+        for (int i = 0; i < 5; i++) {
+            assertCorrect(seqs.get(i), prompts.get(i));
+        }
+        assertThat(h.kv.prefixHitTokens()).isEqualTo(4 * 40);
+    }
+
+    @Test
     void theWaitEndsWhenTheComputingRequestStops() {
         SchedulerHarness h = new SchedulerHarness(64, 4, 16, 8, SchedulingPolicy.FCFS, true);
         int[] prefix = prompt(40, 44);
