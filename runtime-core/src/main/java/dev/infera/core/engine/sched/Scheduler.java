@@ -31,8 +31,8 @@ import java.util.PriorityQueue;
  * what it still has to compute, instead of computing them a second time; it is passed over for this
  * step without blocking the sequences behind it, and takes the blocks from the prefix cache once they
  * are published. Its wait ends when they are, or when the running sequence stops (finished,
- * cancelled, preempted): the announcements go with it. Running sequences always progress, so the wait
- * is finite. Below half, it computes its own copy at once: a short common beginning (a few tokens of
+ * cancelled, preempted): the announcements go with it. The running sequence is served before any
+ * waiting one, so the wait lasts about as long as its prefill of those blocks. Below half, it computes its own copy at once: a short common beginning (a few tokens of
  * system prompt before a long document) is not worth a step's delay. A step passes over at most
  * {@code maxRunningRequests} sequences and then admits no more, so a long queue behind one new prefix
  * is not looked up in full at every step.
