@@ -122,7 +122,7 @@ public final class KvBlockManager {
         if (!prefixCaching || numTokens < 2) {
             return 0;
         }
-        int maxBlocks = (numTokens - 1) / blockSize;
+        int maxBlocks = lookupLimit(numTokens);
         hashBlocks(table, tokens, maxBlocks);
         table.ensureBlockCapacity(maxBlocks);
         int hits = 0;
@@ -200,7 +200,7 @@ public final class KvBlockManager {
         if (!prefixCaching) {
             return;
         }
-        stopComputing(table, Integer.MAX_VALUE);
+        stopComputing(table, Integer.MAX_VALUE); // a second call must not strand the first one's announcements
         int owner = nextOwner;
         nextOwner = (nextOwner + 1) & Integer.MAX_VALUE;
         int from = table.numCachedBlocks;
@@ -215,25 +215,20 @@ public final class KvBlockManager {
     }
 
     /**
-     * After {@link #findCachedPrefix} returned {@code cachedTokens} for a sequence of {@code numTokens}
-     * tokens: how many tokens of the whole blocks right after the hit (within the range a lookup can
-     * hit) running sequences are computing now, counted up to the first block nobody is.
+     * After {@link #findCachedPrefix} on this table: how many tokens of the whole blocks right after its
+     * hit, within the range that lookup could hit, running sequences are computing now, counted up to
+     * the first block nobody is. 0 for a table without a pending lookup.
      */
-    public int computingPrefix(BlockTable table, int cachedTokens, int numTokens) {
-        if (!prefixCaching || computing.size() == 0 || numTokens < 2) {
+    public int computingPrefix(BlockTable table) {
+        if (!prefixCaching || computing.size() == 0 || table.pendingQueryTokens < 0) {
             return 0;
         }
-        int maxBlocks = Math.min((numTokens - 1) / blockSize, table.numHashed);
-        int i = cachedTokens / blockSize;
-        int from = i;
-        while (i < maxBlocks) {
-            int owner = computing.get(table.hashLo[i]);
-            if (owner < 0 || owner == table.computingOwner) {
-                break;
-            }
+        int limit = lookupLimit(table.pendingQueryTokens);
+        int i = table.numPendingHits;
+        while (i < limit && computing.get(table.hashLo[i]) >= 0) {
             i++;
         }
-        return (i - from) * blockSize;
+        return (i - table.numPendingHits) * blockSize;
     }
 
     /** Blocks announced by {@link #markComputing} and not yet published or withdrawn. */
@@ -294,6 +289,11 @@ public final class KvBlockManager {
     /** Forgets all cached content (blocks in use stay allocated). */
     public void resetPrefixCache() {
         pool.clearCache();
+    }
+
+    /** The most whole blocks a lookup of {@code numTokens} may hit: at least one token stays to compute. */
+    private int lookupLimit(int numTokens) {
+        return numTokens < 2 ? 0 : (numTokens - 1) / blockSize;
     }
 
     /** Computes the content hashes of the table's first {@code numFullBlocks} blocks that lack one. */

@@ -30,12 +30,13 @@ import java.util.PriorityQueue;
  * computing right now (same content, same salt) waits for them when they make up at least half of
  * what it still has to compute, instead of computing them a second time; it is passed over for this
  * step without blocking the sequences behind it, and takes the blocks from the prefix cache once they
- * are published. Its wait ends when they are, or when the running sequence stops (finished,
- * cancelled, preempted): the announcements go with it. The running sequence is served before any
- * waiting one, so the wait lasts about as long as its prefill of those blocks. Below half, it computes its own copy at once: a short common beginning (a few tokens of
- * system prompt before a long document) is not worth a step's delay. A step passes over at most
- * {@code maxRunningRequests} sequences and then admits no more, so a long queue behind one new prefix
- * is not looked up in full at every step.
+ * are published. The wait is one step: a waiting sequence is looked at only when budget is left after
+ * every running one got all it asked for, so the blocks it waits for are computed in that very step.
+ * (A running sequence that stops, finished, cancelled or preempted, withdraws what it announced; an
+ * announcement left behind would make its waiters wait for ever.) Below half, it computes its own
+ * copy at once: a short common beginning (a few tokens of system prompt before a long document) is
+ * not worth a step's delay. A step passes over at most {@code maxRunningRequests} sequences and then
+ * admits no more, so a long queue behind one new prefix is not looked up in full at every step.
  *
  * <p>Owned by the engine thread; not thread-safe. Allocation-free per step apart from queue growth.
  */
@@ -192,7 +193,7 @@ public final class Scheduler {
                 return;
             }
             int cached = kv.findCachedPrefix(s.blockTable(), s.tokens(), s.numTokens());
-            if (2L * kv.computingPrefix(s.blockTable(), cached, s.numTokens()) >= s.numTokens() - cached) {
+            if (2L * kv.computingPrefix(s.blockTable()) >= s.numTokens() - cached) {
                 passedOver.add(waiting.poll());
                 numPrefixWaits++;
                 if (passedOver.size() >= config.maxRunningRequests()) {

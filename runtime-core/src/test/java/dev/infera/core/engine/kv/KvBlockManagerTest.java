@@ -65,21 +65,22 @@ class KvBlockManagerTest {
 
         BlockTable other = new BlockTable(null);
         assertThat(kv.findCachedPrefix(other, toks, 21)).isZero();
-        assertThat(kv.computingPrefix(other, 0, 21)).isEqualTo(20);
-        assertThat(kv.computingPrefix(other, 0, 9)).as("capped where its own lookup stops").isEqualTo(8);
+        assertThat(kv.computingPrefix(other)).isEqualTo(20);
+        kv.findCachedPrefix(other, toks, 9);
+        assertThat(kv.computingPrefix(other)).as("capped where its own lookup stops").isEqualTo(8);
         BlockTable salted = new BlockTable("x");
         assertThat(kv.findCachedPrefix(salted, toks, 21)).isZero();
-        assertThat(kv.computingPrefix(salted, 0, 21)).isZero();
-        assertThat(kv.computingPrefix(producer, 0, 21)).as("not its own announcement").isZero();
+        assertThat(kv.computingPrefix(salted)).isZero();
+        assertThat(kv.computingPrefix(producer)).as("a running sequence has no pending lookup").isZero();
 
         kv.cacheFullBlocks(producer, toks, 8);
         assertThat(kv.numComputingBlocks()).isEqualTo(3);
         assertThat(kv.findCachedPrefix(other, toks, 21)).isEqualTo(8);
-        assertThat(kv.computingPrefix(other, 8, 21)).isEqualTo(12);
+        assertThat(kv.computingPrefix(other)).isEqualTo(12);
 
         kv.free(producer);
         assertThat(kv.numComputingBlocks()).isZero();
-        assertThat(kv.computingPrefix(other, 8, 21)).isZero();
+        assertThat(kv.computingPrefix(other)).isZero();
     }
 
     @Test
@@ -93,7 +94,7 @@ class KvBlockManagerTest {
         assertThat(kv.numComputingBlocks()).isEqualTo(4);
         BlockTable b = new BlockTable(null);
         kv.findCachedPrefix(b, toks, 41);
-        assertThat(kv.computingPrefix(b, 0, 41)).isEqualTo(16);
+        assertThat(kv.computingPrefix(b)).isEqualTo(16);
         kv.free(a);
         assertThat(kv.numComputingBlocks()).isZero();
     }

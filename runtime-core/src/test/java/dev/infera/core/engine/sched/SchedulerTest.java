@@ -296,7 +296,8 @@ class SchedulerTest {
     }
 
     @Test
-    void theWaitEndsWhenTheComputingRequestStops() {
+    void aComputingRequestThatStopsWithdrawsWhatItAnnounced() {
+        // a is cancelled with 6 announced blocks uncomputed; left behind, they would keep b waiting for ever.
         SchedulerHarness h = new SchedulerHarness(64, 4, 16, 8, SchedulingPolicy.FCFS, true);
         int[] prefix = prompt(40, 44);
         TestSeq a = h.add(1, withPrefix(prefix, 4, 45), 2);
