@@ -29,8 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One layer's attention for {@code sequences} sequences of {@code context} tokens each, through the
  * CPU backend's paged KV cache and its Vector API attention kernel, run on a worker pool as the
- * forward pass does: one task per (tile of up to 16 query rows, KV head), the query heads sharing that
- * KV head together. {@code rows = 1} is decode (each sequence's newest token attends to its whole
+ * forward pass does: one task per tile of up to 16 query rows, taking its KV heads in turn (or, with
+ * {@code -p wholeTile=false}, one task per tile and KV head), the query heads sharing a KV head
+ * together. {@code rows = 1} is decode (each sequence's newest token attends to its whole
  * context); {@code rows > 1} is a prefill chunk: each sequence's last {@code rows} positions attend
  * causally. Each sequence's blocks are scattered over the cache in a seeded random order, as they are
  * after serving for a while.
@@ -48,7 +49,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 public class PagedAttentionBenchmark {
 
-    private static final int BLOCK_SIZE = 16;
     private static final int TILE_ROWS = 16;
 
     @Param({"128", "512", "1024", "4096"})
@@ -74,6 +74,17 @@ public class PagedAttentionBenchmark {
     @Param({"1"})
     public int layers;
 
+    /** Tokens per KV block (the engine's default is 16). */
+    @Param({"16"})
+    public int blockSize;
+
+    /**
+     * Whether one task takes every KV head of its tile in turn (as the engine does from one tile per
+     * thread) or one KV head (as it does for a single sequence).
+     */
+    @Param({"true"})
+    public boolean wholeTile;
+
     /** Bytes of one K/V element: 4 (F32, the default cache) or 2 (F16, {@code --kv-cache-type f16}). */
     @Param({"4"})
     public int kvElementBytes;
@@ -93,6 +104,7 @@ public class PagedAttentionBenchmark {
     private int layer;
     private int callLayer;
     private final WorkerPool.Task task = this::attendOne;
+    private final WorkerPool.Task wholeTileTask = this::attendTile;
 
     /** The KV bytes rate JMH reports next to the primary score. */
     @State(Scope.Thread)
@@ -108,9 +120,9 @@ public class PagedAttentionBenchmark {
         numKvHeads = Integer.parseInt(h[1]);
         headDim = Integer.parseInt(h[2]);
         scale = (float) (1 / Math.sqrt(headDim));
-        int blocksPerSequence = (context + BLOCK_SIZE - 1) / BLOCK_SIZE;
+        int blocksPerSequence = (context + blockSize - 1) / blockSize;
         int numBlocks = blocksPerSequence * sequences;
-        cache = new PagedKvCache(new KvCacheLayout(layers, numKvHeads, headDim, numBlocks, BLOCK_SIZE, kvElementBytes));
+        cache = new PagedKvCache(new KvCacheLayout(layers, numKvHeads, headDim, numBlocks, blockSize, kvElementBytes));
         fillRandom(cache.memory(), kvElementBytes);
         List<Integer> ids = new ArrayList<>(numBlocks);
         for (int b = 0; b < numBlocks; b++) {
@@ -135,7 +147,7 @@ public class PagedAttentionBenchmark {
         out = new float[q.length];
         pool = new WorkerPool(threads);
         scores = new float[threads][AttentionKernel.scratchFloats(Math.min(rows, TILE_ROWS), numHeads / numKvHeads,
-                context, BLOCK_SIZE)];
+                context, blockSize)];
         attention = CpuKernels.simd(pool, headDim).attention();
     }
 
@@ -166,9 +178,19 @@ public class PagedAttentionBenchmark {
     public float attend(Work work) {
         callLayer = layer;
         layer = layer + 1 == layers ? 0 : layer + 1;
-        pool.parallelFor(sequences * tilesPerSequence * numKvHeads, task);
+        if (wholeTile) {
+            pool.parallelFor(sequences * tilesPerSequence, wholeTileTask);
+        } else {
+            pool.parallelFor(sequences * tilesPerSequence * numKvHeads, task);
+        }
         work.kvBytes += 2L * sequences * context * numKvHeads * headDim * kvElementBytes;
         return out[0];
+    }
+
+    private void attendTile(int t, int worker) {
+        for (int kvHead = 0; kvHead < numKvHeads; kvHead++) {
+            attendOne(t * numKvHeads + kvHead, worker);
+        }
     }
 
     private void attendOne(int t, int worker) {

@@ -46,6 +46,16 @@ final class ForwardPass {
      * 128-256 and 147 -> 164 at 128-896, though 3 tasks split 2:1 over 2 threads.
      */
     private static final int ATTENTION_TASKS_PER_THREAD = 1;
+    /**
+     * Tiles per thread from which one attention task takes every head of its tile, KV head after KV
+     * head, instead of one KV group. A block's tiles of all KV heads lie side by side in the cache,
+     * so a task walking them in turn reads one longer run of memory that the hardware prefetchers
+     * follow ahead of the loads; decode attention is bound by cache misses in flight, not by
+     * arithmetic (docs/performance.md item 14). One: only a single sequence on two threads still
+     * splits its KV groups over the threads. Two and three sequences measured as fast or faster with
+     * one task per sequence than with their groups spread out.
+     */
+    private static final int WHOLE_TILE_TASKS_PER_THREAD = 1;
     /** Most query rows of one sequence in one attention task (a prefill chunk is cut into such tiles). */
     private static final int ATTENTION_TILE_ROWS = 16;
     /** Row-wise stages run on the caller alone below this many rows (the hand-off would cost more). */
@@ -260,19 +270,23 @@ final class ForwardPass {
             }
             tileRow[numTiles] = numTokens;
             headsPerTask = headsPerTask(numTiles);
-            s.ensureScores(AttentionKernel.scratchFloats(longestTile, headsPerTask, batch.maxSeqLen(),
-                    cache.blockSize()));
+            s.ensureScores(AttentionKernel.scratchFloats(longestTile,
+                    Math.min(headsPerTask, config.headsPerKvHead()), batch.maxSeqLen(), cache.blockSize()));
         }
         return numTiles * (config.numHeads() / headsPerTask);
     }
 
     /**
-     * How many query heads of a KV group one attention task takes: the whole group (each K/V tile
+     * How many query heads one attention task takes: every head of its tile when there are at least
+     * {@link #WHOLE_TILE_TASKS_PER_THREAD} tiles per thread; else the whole KV group (each K/V tile
      * fetched once for all of them) unless that leaves fewer than {@link #ATTENTION_TASKS_PER_THREAD}
      * tasks per thread; then the largest divisor of the group that gives enough.
      */
     private int headsPerTask(int tiles) {
         int group = config.headsPerKvHead();
+        if (tiles >= WHOLE_TILE_TASKS_PER_THREAD * pool.numThreads()) {
+            return config.numHeads();
+        }
         int wanted = ATTENTION_TASKS_PER_THREAD * pool.numThreads();
         for (int per = group; per > 1; per--) {
             if (group % per == 0 && (long) tiles * config.numHeads() / per >= wanted) {
@@ -283,19 +297,23 @@ final class ForwardPass {
     }
 
     /**
-     * Attention task {@code task}: one tile of rows and {@code headsPerTask} consecutive heads of one KV
-     * head. The last tiles (the longest contexts of a prefill chunk) are handed out first, so the
-     * costly tasks do not end up alone at the end of the loop.
+     * Attention task {@code task}: one tile of rows and {@code headsPerTask} consecutive heads, one
+     * kernel call per KV head they read. The last tiles (the longest contexts of a prefill chunk) are
+     * handed out first, so the costly tasks do not end up alone at the end of the loop.
      */
     private void attendOne(int task, int worker) {
         int chunksPerTile = config.numHeads() / headsPerTask;
         int tile = numTiles - 1 - task / chunksPerTile;
-        int firstHead = (task % chunksPerTile) * headsPerTask;
         int row = tileRow[tile];
-        int offset = row * config.queryDim() + firstHead * config.headDim();
-        attention.attend(s.q, offset, config.queryDim(), tileRow[tile + 1] - row, headsPerTask, cache, layer,
-                firstHead / config.headsPerKvHead(), batch.blockTable(s.rowSeq[row]), batch.position(row) + 1,
-                attentionScale, s.scores[worker], s.att, offset);
+        int[] blockTable = batch.blockTable(s.rowSeq[row]);
+        int heads = Math.min(headsPerTask, config.headsPerKvHead());
+        int end = (task % chunksPerTile + 1) * headsPerTask;
+        for (int head = end - headsPerTask; head < end; head += heads) {
+            int offset = row * config.queryDim() + head * config.headDim();
+            attention.attend(s.q, offset, config.queryDim(), tileRow[tile + 1] - row, heads, cache, layer,
+                    head / config.headsPerKvHead(), blockTable, batch.position(row) + 1, attentionScale,
+                    s.scores[worker], s.att, offset);
+        }
     }
 
     private float[] logits() {
