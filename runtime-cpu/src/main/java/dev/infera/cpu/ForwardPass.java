@@ -31,9 +31,10 @@ import dev.infera.cpu.ops.PagedKvCache;
  * into tasks. That is what keeps greedy output independent of batching.
  *
  * <p>Everything runs on the backend's worker pool: the row-wise stages in chunks of rows, attention as
- * tasks of a tile of consecutive rows of one sequence (one row when decoding) and some query heads
- * that share a KV head (head {@code h} reads KV head {@code h / headsPerKvHead}), so each key and
- * value tile is fetched once for all of them.
+ * tasks of a tile of consecutive rows of one sequence (one row when decoding) and all its query heads,
+ * KV head after KV head (head {@code h} reads KV head {@code h / headsPerKvHead}), so each key and
+ * value tile is fetched once for the heads that share it; with fewer tiles than threads a task takes
+ * one KV group or part of one instead.
  */
 final class ForwardPass {
 
