@@ -27,10 +27,13 @@ package dev.infera.api;
  * @param decodeStepSeconds        time spent in those steps, from planning to their logits (sampling excluded);
  *                                 {@code decodeStepTokens / decodeStepSeconds} is the aggregate decode speed
  *                                 without prefill work mixed in
+ * @param prefixWaits              times a waiting request was held back for one step because the prompt
+ *                                 blocks it would compute next were being computed by a running request
+ *                                 (it then takes them from the prefix cache instead of computing its own copy)
  */
 public record EngineStats(int runningRequests, int waitingRequests, int kvBlocksUsed, int kvBlocksTotal,
         long prefixCacheQueryTokens, long prefixCacheHitTokens, long preemptions, long steps, long promptTokens,
         long generatedTokens, long finishedRequests, double promptTokensPerSecond,
         double generatedTokensPerSecond, long kvCacheBytes, int kvBlocksPeak, long decodeSteps,
-        long decodeStepTokens, double decodeStepSeconds) {
+        long decodeStepTokens, double decodeStepSeconds, long prefixWaits) {
 }

@@ -19,6 +19,8 @@ import java.util.Map;
  *
  * @param goodput          requests per second that met every objective of the SLO, NaN without one
  * @param prefixHitRate    prompt tokens served from the prefix cache / prompt tokens looked up
+ * @param prefixWaits      times a request was held back a step because its next prompt blocks were being
+ *                         computed by another request ({@link EngineStats#prefixWaits})
  * @param peakKvFraction   the most KV blocks in use at once / all blocks
  * @param decodeSteps      steps in the run that computed no prompt tokens (every request in them decoded)
  * @param decodeThroughput tokens generated in those steps / their time: the aggregate decode speed without
@@ -31,7 +33,8 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         double durationSeconds, long inputTokens, long cachedPromptTokens, long outputTokens,
         double requestThroughput, double outputThroughput, double totalThroughput, Slo slo, int goodRequests,
         double goodput, LatencyStats ttft, LatencyStats tpot, LatencyStats itl, LatencyStats e2e,
-        long prefixQueryTokens, long prefixHitTokens, double prefixHitRate, long preemptions, long steps,
+        long prefixQueryTokens, long prefixHitTokens, double prefixHitRate, long preemptions, long prefixWaits,
+        long steps,
         double meanStepMs, long decodeSteps, double decodeThroughput, int peakKvBlocksUsed, int kvBlocksTotal,
         long kvCacheBytes, double peakKvFraction, long weightBytesPerStep,
         double weightReadGbs, double bandwidthGbs, double rooflineFraction, List<RequestOutcome> requests) {
@@ -76,7 +79,8 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
                 LatencyStats.of(values(ok, RequestOutcome::ttftMs)), LatencyStats.of(values(ok, RequestOutcome::tpotMs)),
                 LatencyStats.of(ok.stream().flatMapToDouble(o -> Arrays.stream(o.itlMs())).toArray()),
                 LatencyStats.of(values(ok, RequestOutcome::e2eMs)), query, hits,
-                query == 0 ? Double.NaN : (double) hits / query, b.preemptions() - a.preemptions(), steps,
+                query == 0 ? Double.NaN : (double) hits / query, b.preemptions() - a.preemptions(),
+                b.prefixWaits() - a.prefixWaits(), steps,
                 steps == 0 ? Double.NaN : seconds * 1e3 / steps, decodeSteps, decodeRate, m.peakKvBlocksUsed(), kvTotal,
                 b.kvCacheBytes(), kvTotal == 0 ? Double.NaN : (double) m.peakKvBlocksUsed() / kvTotal, weightBytesPerStep, weightGbs,
                 bandwidthGbs, bandwidthGbs > 0 ? weightGbs / bandwidthGbs : Double.NaN, m.outcomes());
@@ -113,6 +117,7 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         m.put("prefix_cache_hit_tokens", prefixHitTokens);
         m.put("prefix_cache_hit_rate", LatencyStats.finiteOrNull(prefixHitRate));
         m.put("preemptions", preemptions);
+        m.put("prefix_waits", prefixWaits);
         m.put("steps", steps);
         m.put("mean_step_ms", LatencyStats.finiteOrNull(meanStepMs));
         m.put("decode_steps", decodeSteps);

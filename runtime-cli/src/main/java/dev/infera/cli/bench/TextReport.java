@@ -47,6 +47,7 @@ public final class TextReport {
         out.println(rule("Engine", '-'));
         line(out, "Prefix cache hit rate:", percent(r.prefixHitRate()) + " (" + r.prefixHitTokens() + " of "
                 + r.prefixQueryTokens() + " prompt tokens)");
+        line(out, "Prefix waits:", r.prefixWaits() + " (requests held a step for a prefix being computed)");
         line(out, "Preemptions:", Long.toString(r.preemptions()));
         line(out, "Peak KV cache usage:", percent(r.peakKvFraction()) + " (" + r.peakKvBlocksUsed() + " of "
                 + r.kvBlocksTotal() + " blocks)");

@@ -39,8 +39,8 @@ class ReportFilesTest {
         } else {
             outcomes.add(RequestOutcome.failed(0, 8, "failed <badly>"));
         }
-        EngineStats a = new EngineStats(0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-        EngineStats b = new EngineStats(0, 0, 0, 100, 32, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        EngineStats a = new EngineStats(0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        EngineStats b = new EngineStats(0, 0, 0, 100, 32, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         return RunMetrics.compute(label, LoadMode.OFFLINE, new LoadDriver.Measurement(outcomes, 500_000_000L, a, b, 7),
                 Slo.parse("ttft=12"), 1_000_000_000L, 40.0);
     }

@@ -10,13 +10,13 @@ import org.junit.jupiter.api.Test;
 class RunMetricsTest {
 
     private static EngineStats stats(long query, long hits, long preemptions, long steps, int kvTotal) {
-        return decodeStats(query, hits, preemptions, steps, kvTotal, 0, 0, 0);
+        return decodeStats(query, hits, preemptions, steps, kvTotal, 0, 0, 0, 0);
     }
 
     private static EngineStats decodeStats(long query, long hits, long preemptions, long steps, int kvTotal,
-            long decodeSteps, long decodeTokens, double decodeSeconds) {
+            long decodeSteps, long decodeTokens, double decodeSeconds, long prefixWaits) {
         return new EngineStats(0, 0, 0, kvTotal, query, hits, preemptions, steps, 0, 0, 0, 0, 0, 0, 0, decodeSteps,
-                decodeTokens, decodeSeconds);
+                decodeTokens, decodeSeconds, prefixWaits);
     }
 
     @Test
@@ -27,7 +27,8 @@ class RunMetricsTest {
                 new RequestOutcome(2, 50, 0, 30, 1, 90, 12, new double[] {12}, 400, null),
                 RequestOutcome.failed(3, 70, "RequestTooLargeException: too big"));
         LoadDriver.Measurement m = new LoadDriver.Measurement(outcomes, 2_000_000_000L,
-                decodeStats(1000, 100, 1, 50, 400, 7, 70, 3.0), decodeStats(1250, 164, 3, 150, 400, 87, 3270, 4.0), 100);
+                decodeStats(1000, 100, 1, 50, 400, 7, 70, 3.0, 4), decodeStats(1250, 164, 3, 150, 400, 87, 3270, 4.0, 9),
+                100);
         RunMetrics r = RunMetrics.compute("concurrency=4", LoadMode.OFFLINE.withMaxConcurrency(4), m,
                 Slo.parse("ttft=100,tpot=10"), 1_000_000_000L, 100);
         assertThat(r.completed()).isEqualTo(3);
@@ -50,6 +51,7 @@ class RunMetricsTest {
         assertThat(r.prefixHitTokens()).isEqualTo(64);
         assertThat(r.prefixHitRate()).isCloseTo(0.256, within(1e-12));
         assertThat(r.preemptions()).isEqualTo(2);
+        assertThat(r.prefixWaits()).isEqualTo(5);
         assertThat(r.steps()).isEqualTo(100);
         assertThat(r.meanStepMs()).isEqualTo(20);
         // 80 decode-only steps generated 3200 tokens in 1 s.

@@ -20,6 +20,7 @@ final class EngineCounters {
     private volatile long prefixQueryTokens;
     private volatile long prefixHitTokens;
     private volatile long preemptions;
+    private volatile long prefixWaits;
     private volatile long steps;
     private volatile long promptTokens;
     private volatile long generatedTokens;
@@ -68,6 +69,7 @@ final class EngineCounters {
         prefixQueryTokens = kv.prefixQueryTokens();
         prefixHitTokens = kv.prefixHitTokens();
         preemptions = scheduler.numPreemptions();
+        prefixWaits = scheduler.numPrefixWaits();
     }
 
     /** A snapshot; {@code inboxSize} requests not yet seen by the engine count as waiting. */
@@ -78,6 +80,6 @@ final class EngineCounters {
         return new EngineStats(running, waiting + inboxSize, kvBlocksUsed, kvBlocksTotal, prefixQueryTokens,
                 prefixHitTokens, preemptions, steps, prompt, generated, finishedRequests, prompt / seconds,
                 generated / seconds, kvCacheBytes, kvBlocksPeak, decodeSteps, decodeStepTokens,
-                decodeStepNanos / 1e9);
+                decodeStepNanos / 1e9, prefixWaits);
     }
 }

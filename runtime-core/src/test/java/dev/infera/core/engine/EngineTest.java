@@ -64,6 +64,36 @@ class EngineTest {
     }
 
     @Test
+    void requestsAdmittedTogetherWithOneNewPrefixComputeItOnceAndTheStatsCountTheWait() throws Exception {
+        FakeBackend backend = new FakeBackend(V);
+        // Steps of 100 ms: the two requests below are queued microseconds apart, so the engine takes
+        // them in the same step (while the first request's step runs).
+        backend.stepDelayNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        try (InferaEngine engine = TestEngines.start(backend, new TestEngines.Settings())) {
+            RecordingListener running = new RecordingListener();
+            engine.submit(greedy(prompt(5, 40), 6), running);
+            await(() -> running.numChunks() >= 1);
+            int[] prefix = prompt(32, 41);
+            int[] a = withSuffix(prefix, prompt(3, 42));
+            int[] b = withSuffix(prefix, prompt(5, 43));
+            List<CompletableFuture<GenerationResult>> both = engine.generateAll(List.of(greedy(a, 4), greedy(b, 4)));
+            GenerationResult ra = both.get(0).get(10, TimeUnit.SECONDS);
+            GenerationResult rb = both.get(1).get(10, TimeUnit.SECONDS);
+            assertThat(ra.tokenIds()).isEqualTo(expectedIds(a, 4));
+            assertThat(rb.tokenIds()).isEqualTo(expectedIds(b, 4));
+            assertThat(ra.cachedPromptTokens()).isZero();
+            assertThat(rb.cachedPromptTokens()).as("the shared 32 tokens, computed once").isEqualTo(32);
+            assertThat(engine.stats().prefixWaits()).isEqualTo(1);
+        }
+    }
+
+    private static int[] withSuffix(int[] prefix, int[] suffix) {
+        int[] p = java.util.Arrays.copyOf(prefix, prefix.length + suffix.length);
+        System.arraycopy(suffix, 0, p, prefix.length, suffix.length);
+        return p;
+    }
+
+    @Test
     void concurrentRequestsEachGetTheirSoloOutputAndStreamsMatchResults() throws Exception {
         FakeBackend backend = new FakeBackend(V);
         TestEngines.Settings s = new TestEngines.Settings();
