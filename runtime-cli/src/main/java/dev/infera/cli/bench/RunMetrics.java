@@ -34,9 +34,8 @@ public record RunMetrics(String label, LoadMode mode, int numRequests, int compl
         double requestThroughput, double outputThroughput, double totalThroughput, Slo slo, int goodRequests,
         double goodput, LatencyStats ttft, LatencyStats tpot, LatencyStats itl, LatencyStats e2e,
         long prefixQueryTokens, long prefixHitTokens, double prefixHitRate, long preemptions, long prefixWaits,
-        long steps,
-        double meanStepMs, long decodeSteps, double decodeThroughput, int peakKvBlocksUsed, int kvBlocksTotal,
-        long kvCacheBytes, double peakKvFraction, long weightBytesPerStep,
+        long steps, double meanStepMs, long decodeSteps, double decodeThroughput, int peakKvBlocksUsed,
+        int kvBlocksTotal, long kvCacheBytes, double peakKvFraction, long weightBytesPerStep,
         double weightReadGbs, double bandwidthGbs, double rooflineFraction, List<RequestOutcome> requests) {
 
     public RunMetrics {
