@@ -39,24 +39,24 @@ import dev.infera.cpu.ops.PagedKvCache;
 final class ForwardPass {
 
     /**
-     * Attention tasks per thread below which a task takes fewer heads than a whole KV group. One: a
-     * task splits its group only when there would otherwise be fewer tasks than threads. Single-head
-     * tasks read their KV head's keys and values once per head and fill only one of the kernel's four
-     * query slots; SmolLM2 (9 heads, 3 KV heads) decoding one sequence, interleaved in one JVM: 3
-     * whole-group tasks vs 9 single-head ones (what 4 per thread gave) 199 -> 209 tok/s at contexts
-     * 128-256 and 147 -> 164 at 128-896, though 3 tasks split 2:1 over 2 threads.
+     * Attention tasks per thread below which a task takes fewer heads. A task takes as many heads as
+     * still leave this many tasks per thread: every head of its tile, KV head after KV head; else one
+     * KV group; else the largest divisor of the group. One, so only a single sequence on two threads
+     * splits its heads at all.
+     * <ul>
+     *   <li>Whole tiles: a block's tiles of all KV heads lie side by side in the cache, so a task
+     *       walking them in turn reads one longer run of memory that the hardware prefetchers follow;
+     *       decode attention waits on cache misses, not arithmetic (docs/performance.md item 14). Two
+     *       and three sequences ran as fast or faster with one task each than with their groups spread
+     *       over the threads.</li>
+     *   <li>Whole groups: single-head tasks read their KV head's keys and values once per head and fill
+     *       only one of the kernel's four query slots; SmolLM2 (9 heads, 3 KV heads) decoding one
+     *       sequence, interleaved in one JVM: 3 whole-group tasks vs 9 single-head ones (what 4 per
+     *       thread gave) 199 -> 209 tok/s at contexts 128-256 and 147 -> 164 at 128-896, though 3 tasks
+     *       split 2:1 over 2 threads.</li>
+     * </ul>
      */
     private static final int ATTENTION_TASKS_PER_THREAD = 1;
-    /**
-     * Tiles per thread from which one attention task takes every head of its tile, KV head after KV
-     * head, instead of one KV group. A block's tiles of all KV heads lie side by side in the cache,
-     * so a task walking them in turn reads one longer run of memory that the hardware prefetchers
-     * follow ahead of the loads; decode attention is bound by cache misses in flight, not by
-     * arithmetic (docs/performance.md item 14). One: only a single sequence on two threads still
-     * splits its KV groups over the threads. Two and three sequences measured as fast or faster with
-     * one task per sequence than with their groups spread out.
-     */
-    private static final int WHOLE_TILE_TASKS_PER_THREAD = 1;
     /** Most query rows of one sequence in one attention task (a prefill chunk is cut into such tiles). */
     private static final int ATTENTION_TILE_ROWS = 16;
     /** Row-wise stages run on the caller alone below this many rows (the hand-off would cost more). */
@@ -85,6 +85,8 @@ final class ForwardPass {
     private int numRows;
     private int rowChunks;
     private int headsPerTask;
+    /** Query heads per kernel call: those of one KV head that a task takes. */
+    private int headsPerCall;
     /** First row of each attention tile, then {@code numRows}: tile {@code t} is {@code [tileRow[t], tileRow[t+1])}. */
     private int[] tileRow = new int[1];
     private int numTiles;
@@ -271,24 +273,20 @@ final class ForwardPass {
             }
             tileRow[numTiles] = numTokens;
             headsPerTask = headsPerTask(numTiles);
-            s.ensureScores(AttentionKernel.scratchFloats(longestTile,
-                    Math.min(headsPerTask, config.headsPerKvHead()), batch.maxSeqLen(), cache.blockSize()));
+            headsPerCall = Math.min(headsPerTask, config.headsPerKvHead());
+            s.ensureScores(AttentionKernel.scratchFloats(longestTile, headsPerCall, batch.maxSeqLen(),
+                    cache.blockSize()));
         }
         return numTiles * (config.numHeads() / headsPerTask);
     }
 
-    /**
-     * How many query heads one attention task takes: every head of its tile when there are at least
-     * {@link #WHOLE_TILE_TASKS_PER_THREAD} tiles per thread; else the whole KV group (each K/V tile
-     * fetched once for all of them) unless that leaves fewer than {@link #ATTENTION_TASKS_PER_THREAD}
-     * tasks per thread; then the largest divisor of the group that gives enough.
-     */
+    /** How many query heads one attention task takes (see {@link #ATTENTION_TASKS_PER_THREAD}). */
     private int headsPerTask(int tiles) {
-        int group = config.headsPerKvHead();
-        if (tiles >= WHOLE_TILE_TASKS_PER_THREAD * pool.numThreads()) {
+        int wanted = ATTENTION_TASKS_PER_THREAD * pool.numThreads();
+        if (tiles >= wanted) {
             return config.numHeads();
         }
-        int wanted = ATTENTION_TASKS_PER_THREAD * pool.numThreads();
+        int group = config.headsPerKvHead();
         for (int per = group; per > 1; per--) {
             if (group % per == 0 && (long) tiles * config.numHeads() / per >= wanted) {
                 return per;
@@ -307,11 +305,10 @@ final class ForwardPass {
         int tile = numTiles - 1 - task / chunksPerTile;
         int row = tileRow[tile];
         int[] blockTable = batch.blockTable(s.rowSeq[row]);
-        int heads = Math.min(headsPerTask, config.headsPerKvHead());
-        int end = (task % chunksPerTile + 1) * headsPerTask;
-        for (int head = end - headsPerTask; head < end; head += heads) {
+        int firstHead = (task % chunksPerTile) * headsPerTask;
+        for (int head = firstHead; head < firstHead + headsPerTask; head += headsPerCall) {
             int offset = row * config.queryDim() + head * config.headDim();
-            attention.attend(s.q, offset, config.queryDim(), tileRow[tile + 1] - row, heads, cache, layer,
+            attention.attend(s.q, offset, config.queryDim(), tileRow[tile + 1] - row, headsPerCall, cache, layer,
                     head / config.headsPerKvHead(), blockTable, batch.position(row) + 1, attentionScale,
                     s.scores[worker], s.att, offset);
         }
