@@ -66,7 +66,8 @@ class BenchCommandTest {
                 "--json", oneJson.toString());
         assertThat(one.exitCode()).as(one.err()).isZero();
         assertThat(one.out()).containsPattern("of which from prefix cache: +144\\n")
-                .contains("Load:                                    max concurrency 1");
+                .contains("Load:                                    max concurrency 1")
+                .containsPattern("Prefix waits: +0 \\(");
         Result off = run("bench", "--model", model(), "--num-prompts", "4", "--input-len", "8", "--output-len", "4",
                 "--prefix-len", "48", "--ignore-eos", "--warmup", "0", "--bandwidth-gbs", "10", "--max-concurrency", "1",
                 "--no-prefix-cache");
@@ -80,6 +81,8 @@ class BenchCommandTest {
         assertThat(half.exitCode()).as(half.err()).isZero();
         assertThat(half.out()).containsPattern("of which from prefix cache: +144\\n");
         Map<String, Object> f32Run = firstRun(oneJson);
+        // One request at a time: the prefix is published before the next one arrives, none waits.
+        assertThat(f32Run).containsEntry("prefix_waits", 0L);
         Map<String, Object> f16Run = firstRun(halfJson);
         assertThat(f16Run.get("kv_blocks_total")).isEqualTo(f32Run.get("kv_blocks_total")).isEqualTo(7L);
         assertThat((Long) f16Run.get("kv_cache_bytes") * 2).isEqualTo(f32Run.get("kv_cache_bytes"));

@@ -18,6 +18,7 @@ import dev.infera.core.testing.FakeBackend;
 import dev.infera.core.tokenizer.Tokenizer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -88,7 +89,7 @@ class EngineTest {
     }
 
     private static int[] withSuffix(int[] prefix, int[] suffix) {
-        int[] p = java.util.Arrays.copyOf(prefix, prefix.length + suffix.length);
+        int[] p = Arrays.copyOf(prefix, prefix.length + suffix.length);
         System.arraycopy(suffix, 0, p, prefix.length, suffix.length);
         return p;
     }
