@@ -85,8 +85,6 @@ final class ForwardPass {
     private int numRows;
     private int rowChunks;
     private int headsPerTask;
-    /** Query heads per kernel call: those of one KV head that a task takes. */
-    private int headsPerCall;
     /** First row of each attention tile, then {@code numRows}: tile {@code t} is {@code [tileRow[t], tileRow[t+1])}. */
     private int[] tileRow = new int[1];
     private int numTiles;
@@ -273,11 +271,15 @@ final class ForwardPass {
             }
             tileRow[numTiles] = numTokens;
             headsPerTask = headsPerTask(numTiles);
-            headsPerCall = Math.min(headsPerTask, config.headsPerKvHead());
-            s.ensureScores(AttentionKernel.scratchFloats(longestTile, headsPerCall, batch.maxSeqLen(),
+            s.ensureScores(AttentionKernel.scratchFloats(longestTile, headsPerCall(), batch.maxSeqLen(),
                     cache.blockSize()));
         }
         return numTiles * (config.numHeads() / headsPerTask);
+    }
+
+    /** Query heads per kernel call: those of one KV head that a task takes. */
+    private int headsPerCall() {
+        return Math.min(headsPerTask, config.headsPerKvHead());
     }
 
     /** How many query heads one attention task takes (see {@link #ATTENTION_TASKS_PER_THREAD}). */
@@ -306,6 +308,7 @@ final class ForwardPass {
         int row = tileRow[tile];
         int[] blockTable = batch.blockTable(s.rowSeq[row]);
         int firstHead = (task % chunksPerTile) * headsPerTask;
+        int headsPerCall = headsPerCall();
         for (int head = firstHead; head < firstHead + headsPerTask; head += headsPerCall) {
             int offset = row * config.queryDim() + head * config.headDim();
             attention.attend(s.q, offset, config.queryDim(), tileRow[tile + 1] - row, headsPerCall, cache, layer,
