@@ -24,6 +24,15 @@ interface BatchKernels {
             int[] lanes, MemorySegment packed);
 
     /**
+     * As {@link #pack}, but every group of activation rows in the widest form (2L rows, one column
+     * per lane; the last group zero-padded): with 16 lanes, float {@code g * 32 * ld + k * 32 + r}
+     * is column k of row {@code 32 g + r}, the layout {@link Q8_0Groups} reads. {@code packed} holds
+     * at least {@code ceil(batch / 2L) * 2L * ld} floats.
+     */
+    void packWide(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int fromCol, int toCol,
+            int[] lanes, MemorySegment packed);
+
+    /**
      * {@code y[yOffset + b * yStride + i] = dot(w row i, x row b)} for {@code i < numRows} (at most 16)
      * and {@code b < batch}: {@code w} holds 16 decoded rows {@code ld} floats apart (rows past
      * {@code numRows} are read but their results dropped), zero-padded to {@code ld};

@@ -84,10 +84,21 @@ final class BroadcastTileKernels implements BatchKernels {
     @Override
     public void pack(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int fromCol, int toCol,
             int[] lanes, MemorySegment packed) {
+        pack(x, xOffset, xStride, batch, cols, ld, fromCol, toCol, lanes, packed, false);
+    }
+
+    @Override
+    public void packWide(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int fromCol, int toCol,
+            int[] lanes, MemorySegment packed) {
+        pack(x, xOffset, xStride, batch, cols, ld, fromCol, toCol, lanes, packed, true);
+    }
+
+    private void pack(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int fromCol, int toCol,
+            int[] lanes, MemorySegment packed, boolean wide) {
         long base = 0;
         FloatVector zero = FloatVector.zero(F);
         for (int b0 = 0; b0 < batch; ) {
-            int kind = kindFor(batch - b0);
+            int kind = wide ? TILE_8X2 : kindFor(batch - b0);
             int g = groupRows(kind);
             int rep = REP[kind];
             int perVector = LANES / rep;

@@ -1,5 +1,6 @@
 package dev.infera.cpu.kernels;
 
+import dev.infera.core.gguf.GgmlType;
 import java.util.Objects;
 
 /**
@@ -12,6 +13,14 @@ import java.util.Objects;
 public interface MatMul {
 
     void apply(WeightMatrix w, float[] x, int xOffset, int xStride, int batch, float[] y, int yOffset, int yStride);
+
+    /**
+     * The layout this product reads matrices of {@code type} fastest in; a model loader may store them
+     * so. Every implementation accepts every layout.
+     */
+    default WeightMatrix.Layout preferredLayout(GgmlType type) {
+        return WeightMatrix.Layout.ROWS;
+    }
 
     /** Dense rows: x is {@code batch x cols} from {@code xOffset}, y is {@code batch x rows} from {@code yOffset}. */
     default void apply(WeightMatrix w, float[] x, int xOffset, int batch, float[] y, int yOffset) {

@@ -6,15 +6,25 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
- * A weight matrix in GGML layout: {@code rows} output features, each row holding {@code cols} input
- * elements of {@code type}, rows stored one after another ({@code type.byteSize(cols)} bytes each),
- * usually a zero-copy slice of a memory-mapped model file.
+ * A weight matrix: {@code rows} output features of {@code cols} input elements of {@code type}.
+ * In the {@link Layout#ROWS} layout (GGML's, usually a slice of a model file) rows are stored one after
+ * another, {@code type.byteSize(cols)} bytes each; {@link Layout#Q8_0_GROUPS} is Q8_0 regrouped 16
+ * rows at a time for the 16-lane kernels ({@link Q8_0Groups}).
  */
-public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols) {
+public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols, Layout layout) {
+
+    /** How the matrix's bytes are arranged. */
+    public enum Layout {
+        /** GGML's: row after row. */
+        ROWS,
+        /** Q8_0 only: groups of 16 rows, each column's 16 quants side by side ({@link Q8_0Groups}). */
+        Q8_0_GROUPS
+    }
 
     public WeightMatrix {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(layout, "layout");
         if (rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("weight matrix must have positive rows and cols, got " + rows + "x" + cols);
         }
@@ -23,14 +33,22 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
             throw new IllegalArgumentException("weight matrix of " + type + " needs cols divisible by the block size "
                     + type.blockSize() + ", got " + cols);
         }
-        long expected = rowBytes * rows;
+        if (layout == Layout.Q8_0_GROUPS && type != GgmlType.Q8_0) {
+            throw new IllegalArgumentException("the " + layout + " layout holds Q8_0 weights only, got " + type);
+        }
+        long expected = layout == Layout.ROWS ? rowBytes * rows : Q8_0Groups.byteSize(rows, cols);
         if (data.byteSize() != expected) {
-            throw new IllegalArgumentException("weight matrix " + rows + "x" + cols + " of " + type + " needs "
-                    + expected + " bytes, but its data has " + data.byteSize());
+            throw new IllegalArgumentException("weight matrix " + rows + "x" + cols + " of " + type + " ("
+                    + layout + ") needs " + expected + " bytes, but its data has " + data.byteSize());
         }
     }
 
-    /** Bytes one row takes. */
+    /** A matrix in GGML's row layout. */
+    public WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols) {
+        this(type, data, rows, cols, Layout.ROWS);
+    }
+
+    /** Bytes one row takes in GGML's row layout (whatever this matrix's layout). */
     public long rowBytes() {
         return type.byteSize(cols);
     }
@@ -40,9 +58,32 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
         return data.byteSize();
     }
 
+    /** Bytes a {@code rows x cols} matrix of {@code type} takes in {@code layout}. */
+    public static long byteSize(GgmlType type, int rows, int cols, Layout layout) {
+        return layout == Layout.ROWS ? type.byteSize(cols) * rows : Q8_0Groups.byteSize(rows, cols);
+    }
+
+    /**
+     * This Q8_0 matrix (row layout) regrouped into {@code dst}, which must hold
+     * {@link #byteSize(GgmlType, int, int, Layout)} bytes for {@link Layout#Q8_0_GROUPS}.
+     */
+    public WeightMatrix regroupedInto(MemorySegment dst) {
+        if (type != GgmlType.Q8_0 || layout != Layout.ROWS) {
+            throw new IllegalArgumentException("only Q8_0 matrices in the row layout can be regrouped, got " + type
+                    + " (" + layout + ")");
+        }
+        Q8_0Groups.regroup(data, rows, cols, dst);
+        return new WeightMatrix(type, dst, rows, cols, Layout.Q8_0_GROUPS);
+    }
+
     /** Decodes row {@code row} (an embedding lookup) into {@code dst[dstOffset ... dstOffset + cols)}. */
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
         Objects.checkIndex(row, rows);
+        if (layout == Layout.Q8_0_GROUPS) {
+            Objects.checkFromIndexSize(dstOffset, cols, dst.length);
+            Q8_0Groups.dequantizeRow(data, cols, row, dst, dstOffset);
+            return;
+        }
         Dequantize.row(type, data, row * rowBytes(), dst, dstOffset, cols);
     }
 }

@@ -1,0 +1,137 @@
+package dev.infera.cpu.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.infera.core.gguf.GgmlType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Q8_0 in 16-row groups: regrouping keeps every weight, and {@link SimdMatMul} on grouped matrices
+ * computes what the scalar reference computes on the same matrix in GGML's row layout, for batches
+ * that fill 32-row activation groups partly, exactly and over several groups, and for row counts that
+ * leave the last weight group partial.
+ */
+class Q8_0GroupsTest {
+
+    private static final int[] BATCHES = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 57, 64, 70};
+    private static WorkerPool onePool;
+    private static WorkerPool twoPool;
+
+    @BeforeAll
+    static void startPools() {
+        onePool = new WorkerPool(1);
+        twoPool = new WorkerPool(2, "groups-test", 50_000);
+    }
+
+    @AfterAll
+    static void stopPools() {
+        onePool.close();
+        twoPool.close();
+    }
+
+    private static WeightMatrix grouped(WeightMatrix rows) {
+        MemorySegment dst = Arena.ofAuto().allocate(
+                WeightMatrix.byteSize(GgmlType.Q8_0, rows.rows(), rows.cols(), WeightMatrix.Layout.Q8_0_GROUPS), 64);
+        return rows.regroupedInto(dst);
+    }
+
+    @Test
+    void regroupingKeepsEveryWeight() {
+        for (int rows : new int[] {1, 15, 16, 17, 40}) {
+            for (int cols : new int[] {32, 96}) {
+                WeightMatrix w = TestMatrices.random(GgmlType.Q8_0, rows, cols, rows * 100L + cols);
+                WeightMatrix g = grouped(w);
+                assertThat(g.layout()).isEqualTo(WeightMatrix.Layout.Q8_0_GROUPS);
+                assertThat(g.byteSize()).isEqualTo((long) ((rows + 15) / 16) * (cols / 32) * 576);
+                float[] expected = new float[cols];
+                float[] actual = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    w.dequantizeRow(r, expected, 0);
+                    g.dequantizeRow(r, actual, 0);
+                    assertThat(actual).as("%dx%d row %d", rows, cols, r).containsExactly(expected);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2})
+    void sixteenLanesMatchTheScalarReference(int threads) {
+        SimdMatMul simd = new SimdMatMul(threads == 1 ? onePool : twoPool, FloatVector.SPECIES_512);
+        matchesReference(simd, new int[] {3, 16, 37, 64}, new int[] {32, 160});
+    }
+
+    @Test
+    void otherSpeciesDecodeGroupsCorrectly() {
+        SimdMatMul simd = new SimdMatMul(twoPool, FloatVector.SPECIES_256);
+        matchesReference(simd, new int[] {3, 37}, new int[] {64});
+    }
+
+    private static void matchesReference(SimdMatMul simd, int[] rowCounts, int[] colCounts) {
+        ScalarMatMul scalar = new ScalarMatMul();
+        Random random = new Random(5);
+        for (int cols : colCounts) {
+            for (int rows : rowCounts) {
+                WeightMatrix w = TestMatrices.random(GgmlType.Q8_0, rows, cols, random.nextLong());
+                WeightMatrix g = grouped(w);
+                for (int batch : BATCHES) {
+                    // Strided rows with a sentinel between them: outputs outside the rows stay untouched.
+                    int xStride = cols + 3;
+                    int yStride = rows + 5;
+                    float[] x = TestMatrices.gaussian(random, batch * xStride + 2);
+                    float[] expected = new float[batch * rows];
+                    float[] actual = new float[batch * yStride + 1];
+                    java.util.Arrays.fill(actual, Float.NaN);
+                    float[] dense = new float[batch * cols];
+                    for (int b = 0; b < batch; b++) {
+                        System.arraycopy(x, 2 + b * xStride, dense, b * cols, cols);
+                    }
+                    scalar.apply(w, dense, batch, expected);
+                    simd.apply(g, x, 2, xStride, batch, actual, 1, yStride);
+                    float[] packed = new float[batch * rows];
+                    for (int b = 0; b < batch; b++) {
+                        System.arraycopy(actual, 1 + b * yStride, packed, b * rows, rows);
+                        for (int i = rows; i < yStride && 1 + b * yStride + i < actual.length; i++) {
+                            assertThat(actual[1 + b * yStride + i]).as("gap after row %d", b).isNaN();
+                        }
+                    }
+                    assertThat(actual[0]).isNaN();
+                    SimdMatMulTest.assertClose(w, dense, batch, expected, packed,
+                            simd.species() + " groups " + rows + "x" + cols + " batch " + batch);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sixteenLaneProductsPreferGroupsForQ8_0Only() {
+        assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(GgmlType.Q8_0))
+                .isEqualTo(WeightMatrix.Layout.Q8_0_GROUPS);
+        assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(GgmlType.Q4_0))
+                .isEqualTo(WeightMatrix.Layout.ROWS);
+        assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_256).preferredLayout(GgmlType.Q8_0))
+                .isEqualTo(WeightMatrix.Layout.ROWS);
+        assertThat(new ScalarMatMul().preferredLayout(GgmlType.Q8_0)).isEqualTo(WeightMatrix.Layout.ROWS);
+    }
+
+    @Test
+    void groupsHoldQ8_0OfTheRightSizeOnly() {
+        WeightMatrix w = TestMatrices.random(GgmlType.Q8_0, 20, 64, 3);
+        WeightMatrix g = grouped(w);
+        assertThatThrownBy(() -> new WeightMatrix(GgmlType.Q4_0, g.data(), 20, 64, WeightMatrix.Layout.Q8_0_GROUPS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_0 weights only");
+        assertThatThrownBy(() -> new WeightMatrix(GgmlType.Q8_0, w.data(), 20, 64, WeightMatrix.Layout.Q8_0_GROUPS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs " + g.byteSize() + " bytes");
+        assertThatThrownBy(() -> g.regroupedInto(g.data()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row layout");
+    }
+}
