@@ -32,18 +32,24 @@ public final class CpuBackend implements ExecutionBackend {
             Function<WorkerPool, CpuKernels> kernels) {
         this.kvElementBytes = kvElementBytes(kvCacheType, weights);
         this.config = weights.config();
-        this.model = new CpuModel(weights);
         WorkerPool workers = null;
+        CpuModel loaded = null;
         try {
             workers = new WorkerPool(numThreads);
-            this.forward = new ForwardPass(model, kernels.apply(workers), workers);
+            CpuKernels chosen = kernels.apply(workers);
+            // Each matrix is stored in the layout the matrix product reads fastest.
+            loaded = new CpuModel(weights, chosen.matMul()::preferredLayout);
+            this.forward = new ForwardPass(loaded, chosen, workers);
         } catch (RuntimeException | Error e) {
             if (workers != null) {
                 workers.close();
             }
-            model.close();
+            if (loaded != null) {
+                loaded.close();
+            }
             throw e;
         }
+        this.model = loaded;
         this.pool = workers;
     }
 

@@ -1,11 +1,13 @@
 package dev.infera.cpu;
 
+import dev.infera.core.gguf.GgmlType;
 import dev.infera.core.model.LayerWeights;
 import dev.infera.core.model.ModelConfig;
 import dev.infera.core.model.ModelTensor;
 import dev.infera.core.model.ModelWeights;
 import dev.infera.cpu.kernels.WeightMatrix;
 import java.lang.foreign.MemorySegment;
+import java.util.function.Function;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -22,6 +24,11 @@ import java.util.stream.Stream;
  * instead of 7; each is larger, so the worker pool's hand-offs and the per-call set-up are paid less
  * often and the work splits more evenly. The parts stay reachable as views of the same bytes.
  * Matrices of different types (a quantizer may keep V in a wider type) are not joined.
+ *
+ * <p>Each matrix is copied in the layout the matrix product asks for its type
+ * ({@link dev.infera.cpu.kernels.MatMul#preferredLayout}): Q8_0 in 16-row groups for the 16-lane
+ * kernels, GGML's row layout otherwise. Grouped parts are joined only when every part but the last
+ * ends on a whole group (row counts divisible by 16), so no padding rows sit inside a joined matrix.
  */
 final class CpuModel implements AutoCloseable {
 
@@ -43,10 +50,18 @@ final class CpuModel implements AutoCloseable {
     final Layer[] layers;
     final float[] ropeInverseFrequencies;
     private final WeightMemory memory;
+    private final Function<GgmlType, WeightMatrix.Layout> layouts;
 
+    /** The weights in GGML's row layout. */
     CpuModel(ModelWeights weights) {
+        this(weights, type -> WeightMatrix.Layout.ROWS);
+    }
+
+    /** The weights, each matrix in the layout {@code layouts} gives for its type (a kernel's preference). */
+    CpuModel(ModelWeights weights, Function<GgmlType, WeightMatrix.Layout> layouts) {
         this.config = weights.config();
-        this.memory = new WeightMemory(copiedBytes(weights));
+        this.layouts = layouts;
+        this.memory = new WeightMemory(copiedBytes(weights, layouts));
         try {
             this.tokenEmbedding = copy(mapped(weights.tokenEmbedding()));
             this.outputNorm = weights.outputNorm().toFloatArray();
@@ -80,22 +95,31 @@ final class CpuModel implements AutoCloseable {
     }
 
     /** Room for every matrix the constructor copies, in its order (alignment padding included). */
-    private static long copiedBytes(ModelWeights weights) {
+    private static long copiedBytes(ModelWeights weights, Function<GgmlType, WeightMatrix.Layout> layouts) {
         LongStream.Builder sizes = LongStream.builder();
-        sizes.add(weights.tokenEmbedding().data().byteSize());
+        sizes.add(copiedBytes(mapped(weights.tokenEmbedding()), layouts));
         if (!weights.outputTied()) {
-            sizes.add(weights.output().data().byteSize());
+            sizes.add(copiedBytes(mapped(weights.output()), layouts));
         }
         for (int l = 0; l < weights.config().numLayers(); l++) {
             LayerWeights w = weights.layer(l);
             Stream.of(w.wq(), w.wk(), w.wv(), w.wo(), w.ffnGate(), w.ffnUp(), w.ffnDown())
-                    .forEach(t -> sizes.add(t.data().byteSize()));
+                    .forEach(t -> sizes.add(copiedBytes(mapped(t), layouts)));
         }
         return WeightMemory.bytesFor(sizes.build().toArray());
     }
 
+    private static long copiedBytes(WeightMatrix m, Function<GgmlType, WeightMatrix.Layout> layouts) {
+        return WeightMatrix.byteSize(m.type(), m.rows(), m.cols(), layouts.apply(m.type()));
+    }
+
+    /** A copy of {@code m} (row layout, from the file) in the layout chosen for its type. */
     private WeightMatrix copy(WeightMatrix m) {
-        MemorySegment dst = memory.take(m.byteSize());
+        WeightMatrix.Layout layout = layouts.apply(m.type());
+        MemorySegment dst = memory.take(WeightMatrix.byteSize(m.type(), m.rows(), m.cols(), layout));
+        if (layout == WeightMatrix.Layout.Q8_0_GROUPS) {
+            return m.regroupedInto(dst);
+        }
         MemorySegment.copy(m.data(), 0, dst, 0, m.byteSize());
         return new WeightMatrix(m.type(), dst, m.rows(), m.cols());
     }
@@ -112,8 +136,11 @@ final class CpuModel implements AutoCloseable {
             WeightMatrix part = parts[i];
             // Copies are 64-byte aligned: a part is followed directly by the next only when its size
             // is a multiple of 64 (the last part's size does not matter).
+            // In 16-row groups, a part must also end on a whole group.
+            long bytes = WeightMatrix.byteSize(part.type(), part.rows(), part.cols(), layouts.apply(part.type()));
             joinable &= part.type() == parts[0].type() && part.cols() == parts[0].cols()
-                    && (i == parts.length - 1 || part.byteSize() % 64 == 0);
+                    && (i == parts.length - 1 || bytes % 64 == 0
+                            && (layouts.apply(part.type()) == WeightMatrix.Layout.ROWS || part.rows() % 16 == 0));
             rows = Math.addExact(rows, part.rows());
         }
         for (int i = 0; i < parts.length; i++) {
@@ -121,7 +148,7 @@ final class CpuModel implements AutoCloseable {
         }
         if (joinable) {
             MemorySegment whole = memory.span(out[0].data(), out[parts.length - 1].data());
-            out[parts.length] = new WeightMatrix(parts[0].type(), whole, rows, parts[0].cols());
+            out[parts.length] = new WeightMatrix(parts[0].type(), whole, rows, parts[0].cols(), out[0].layout());
         }
         return out;
     }

@@ -11,6 +11,7 @@ import dev.infera.core.model.TensorSource;
 import dev.infera.core.quant.Quantize;
 import dev.infera.core.testing.PagedSequences;
 import dev.infera.core.testing.SyntheticModel;
+import dev.infera.cpu.kernels.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
@@ -66,6 +67,51 @@ class JoinedMatricesTest {
                     b = refSeqs.step(refSeq, next);
                 }
             }
+        }
+    }
+
+    /**
+     * Q8_0 stored in 16-row groups (what the 16-lane product asks for) joins Q/K/V and gate/up as the
+     * row layout does, and the whole model still computes what the scalar reference computes.
+     */
+    @Test
+    void q8_0GroupsAreJoinedAndMatchTheScalarReference() {
+        ModelConfig config = SyntheticModel.smollm2Like(2, 256, 128);
+        Map<String, ModelTensor> tensors = SyntheticModel.tensors(config, 98, true);
+        for (Map.Entry<String, ModelTensor> e : tensors.entrySet()) {
+            ModelTensor t = e.getValue();
+            if (e.getKey().startsWith("blk.") && t.shape().length == 2) {
+                byte[] bytes = Quantize.toBytes(GgmlType.Q8_0, t.toFloatArray());
+                MemorySegment data = Arena.ofAuto().allocate(bytes.length, 64);
+                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
+                e.setValue(new ModelTensor(e.getKey(), GgmlType.Q8_0, t.shape(), data));
+            }
+        }
+        ModelWeights weights = ModelWeights.load(config, TensorSource.of(tensors));
+        try (CpuModel model = new CpuModel(weights, type -> type == GgmlType.Q8_0
+                ? WeightMatrix.Layout.Q8_0_GROUPS : WeightMatrix.Layout.ROWS)) {
+            CpuModel.Layer layer = model.layers[0];
+            assertThat(layer.qkv()).isNotNull();
+            assertThat(layer.qkv().layout()).isEqualTo(WeightMatrix.Layout.Q8_0_GROUPS);
+            assertThat(layer.gateUp().layout()).isEqualTo(WeightMatrix.Layout.Q8_0_GROUPS);
+            float[] joined = new float[config.embeddingLength()];
+            float[] part = new float[config.embeddingLength()];
+            layer.qkv().dequantizeRow(config.queryDim() + config.kvDim() + 1, joined, 0);
+            layer.wv().dequantizeRow(1, part, 0);
+            assertThat(joined).containsExactly(part);
+        }
+        Random rnd = new Random(8);
+        try (CpuBackend fast = CpuBackend.create(new BackendContext(weights, 2));
+                CpuBackend reference = CpuBackend.scalarReference(weights)) {
+            PagedSequences fastSeqs = new PagedSequences(fast, 16, 8, 1);
+            PagedSequences refSeqs = new PagedSequences(reference, 16, 8, 2);
+            int[] prompt = new int[9];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = rnd.nextInt(config.vocabSize());
+            }
+            float[] a = fastSeqs.step(fastSeqs.newSequence(), prompt);
+            float[] b = refSeqs.step(refSeqs.newSequence(), prompt);
+            assertThat(PagedSequences.relativeError(a, b)).isLessThanOrEqualTo(1e-4);
         }
     }
 
