@@ -67,6 +67,13 @@ public class MatMulBenchmark {
     @Param({"256"})
     public int footprintMiB;
 
+    /**
+     * "preferred": each matrix in the layout the product asks for (Q8_0 in 16-row groups with 16
+     * lanes, what the engine runs); "rows": GGML's row layout for every type.
+     */
+    @Param({"preferred"})
+    public String layout;
+
     private Arena arena;
     private WorkerPool pool;
     private SimdMatMul matMul;
@@ -95,9 +102,17 @@ public class MatMulBenchmark {
         MemorySegment first = quantizedRandom(t, rows, cols);
         int numCopies = (int) Math.max(1, Math.min(64, (footprintMiB << 20) / first.byteSize()));
         copies = new WeightMatrix[numCopies];
+        pool = new WorkerPool(threads);
+        matMul = new SimdMatMul(pool);
+        WeightMatrix.Layout wanted = layout.equals("rows") ? WeightMatrix.Layout.ROWS : matMul.preferredLayout(t);
+        WeightMatrix rowLayout = new WeightMatrix(t, first, rows, cols);
         for (int i = 0; i < numCopies; i++) {
-            MemorySegment seg = i == 0 ? first : arena.allocate(first.byteSize(), 64).copyFrom(first);
-            copies[i] = new WeightMatrix(t, seg, rows, cols);
+            if (wanted == WeightMatrix.Layout.ROWS) {
+                MemorySegment seg = i == 0 ? first : arena.allocate(first.byteSize(), 64).copyFrom(first);
+                copies[i] = new WeightMatrix(t, seg, rows, cols);
+            } else {
+                copies[i] = rowLayout.regroupedInto(arena.allocate(WeightMatrix.byteSize(t, rows, cols, wanted), 64));
+            }
         }
         Random random = new Random(1);
         x = new float[batch * cols];
@@ -105,8 +120,6 @@ public class MatMulBenchmark {
             x[i] = (float) random.nextGaussian();
         }
         y = new float[batch * rows];
-        pool = new WorkerPool(threads);
-        matMul = new SimdMatMul(pool);
     }
 
     /** Realistic block contents (scales, nibbles) without quantizing every row: 64 quantized rows, repeated. */
