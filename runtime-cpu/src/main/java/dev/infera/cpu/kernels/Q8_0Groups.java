@@ -46,8 +46,10 @@ final class Q8_0Groups {
     /** Bytes of one 32-column block of a group: the scales and 32 x 16 quants. */
     static final int BLOCK_BYTES = SCALE_BYTES + 32 * GROUP_ROWS;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    /** One column of a group (16 quants). */
     private static final VectorSpecies<Byte> Q = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Byte> Q4 = ByteVector.SPECIES_512;
+    /** Four columns of a group (64 quants), for batch 1. */
+    private static final VectorSpecies<Byte> FOUR_COLUMNS = ByteVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
@@ -120,7 +122,7 @@ final class Q8_0Groups {
             FloatVector s2 = s0;
             FloatVector s3 = s0;
             for (int j = 0; j < 32; j += 4, k += 4, off += 4 * GROUP_ROWS) {
-                ByteVector q = ByteVector.fromMemorySegment(Q4, w, off, LE);
+                ByteVector q = ByteVector.fromMemorySegment(FOUR_COLUMNS, w, off, LE);
                 s0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.broadcast(F, x[k]), s0);
                 s1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.broadcast(F, x[k + 1]), s1);
                 s2 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 2)).fma(FloatVector.broadcast(F, x[k + 2]), s2);
