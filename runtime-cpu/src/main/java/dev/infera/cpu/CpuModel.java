@@ -27,8 +27,9 @@ import java.util.stream.Stream;
  *
  * <p>Each matrix is copied in the layout the matrix product asks for its type
  * ({@link dev.infera.cpu.kernels.MatMul#preferredLayout}): Q8_0 in 16-row groups for the 16-lane
- * kernels, GGML's row layout otherwise. Grouped parts are joined only when every part but the last
- * ends on a whole group (row counts divisible by 16), so no padding rows sit inside a joined matrix.
+ * kernels, GGML's row layout otherwise. Parts are joined only when every part but the last ends on
+ * a whole group of its layout ({@link WeightMatrix.Layout#rowsPerGroup}), so no padding rows sit
+ * inside a joined matrix.
  */
 final class CpuModel implements AutoCloseable {
 
@@ -109,15 +110,15 @@ final class CpuModel implements AutoCloseable {
         return WeightMemory.bytesFor(sizes.build().toArray());
     }
 
+    /** Bytes the copy of {@code m} (row layout, from the file) takes in the layout chosen for its type. */
     private static long copiedBytes(WeightMatrix m, Function<GgmlType, WeightMatrix.Layout> layouts) {
         return WeightMatrix.byteSize(m.type(), m.rows(), m.cols(), layouts.apply(m.type()));
     }
 
     /** A copy of {@code m} (row layout, from the file) in the layout chosen for its type. */
     private WeightMatrix copy(WeightMatrix m) {
-        WeightMatrix.Layout layout = layouts.apply(m.type());
-        MemorySegment dst = memory.take(WeightMatrix.byteSize(m.type(), m.rows(), m.cols(), layout));
-        if (layout == WeightMatrix.Layout.Q8_0_GROUPS) {
+        MemorySegment dst = memory.take(copiedBytes(m, layouts));
+        if (layouts.apply(m.type()) == WeightMatrix.Layout.Q8_0_GROUPS) {
             return m.regroupedInto(dst);
         }
         MemorySegment.copy(m.data(), 0, dst, 0, m.byteSize());
@@ -135,12 +136,12 @@ final class CpuModel implements AutoCloseable {
         for (int i = 0; i < parts.length; i++) {
             WeightMatrix part = parts[i];
             // Copies are 64-byte aligned: a part is followed directly by the next only when its size
-            // is a multiple of 64 (the last part's size does not matter).
-            // In 16-row groups, a part must also end on a whole group.
-            long bytes = WeightMatrix.byteSize(part.type(), part.rows(), part.cols(), layouts.apply(part.type()));
+            // is a multiple of 64 and it ends on a whole group of its layout (the last part may end
+            // anywhere).
+            WeightMatrix.Layout layout = layouts.apply(part.type());
             joinable &= part.type() == parts[0].type() && part.cols() == parts[0].cols()
-                    && (i == parts.length - 1 || bytes % 64 == 0
-                            && (layouts.apply(part.type()) == WeightMatrix.Layout.ROWS || part.rows() % 16 == 0));
+                    && (i == parts.length - 1 || copiedBytes(part, layouts) % 64 == 0
+                            && part.rows() % layout.rowsPerGroup() == 0);
             rows = Math.addExact(rows, part.rows());
         }
         for (int i = 0; i < parts.length; i++) {

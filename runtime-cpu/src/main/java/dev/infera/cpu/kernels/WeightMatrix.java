@@ -16,9 +16,23 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
     /** How the matrix's bytes are arranged. */
     public enum Layout {
         /** GGML's: row after row. */
-        ROWS,
+        ROWS(1),
         /** Q8_0 only: groups of 16 rows, each column's 16 quants side by side ({@link Q8_0Groups}). */
-        Q8_0_GROUPS
+        Q8_0_GROUPS(Q8_0Groups.GROUP_ROWS);
+
+        private final int rowsPerGroup;
+
+        Layout(int rowsPerGroup) {
+            this.rowsPerGroup = rowsPerGroup;
+        }
+
+        /**
+         * Rows stored together: a matrix whose row count is a multiple of this ends where another
+         * stacked after it begins (a last group that is not full is padded).
+         */
+        public int rowsPerGroup() {
+            return rowsPerGroup;
+        }
     }
 
     public WeightMatrix {
