@@ -53,6 +53,11 @@ public final class CpuBackend implements ExecutionBackend {
         this.pool = workers;
     }
 
+    /** The weights as loaded, in the layouts the kernels chose (for tests in this package). */
+    CpuModel model() {
+        return model;
+    }
+
     /** The fast backend: Vector API kernels on {@code context.numThreads()} threads. */
     public static CpuBackend create(BackendContext context) {
         return new CpuBackend(context.weights(), context.numThreads(), context.kvCacheType(),

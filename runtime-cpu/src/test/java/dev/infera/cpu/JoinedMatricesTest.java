@@ -16,6 +16,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.Random;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,6 +104,12 @@ class JoinedMatricesTest {
         Random rnd = new Random(8);
         try (CpuBackend fast = CpuBackend.create(new BackendContext(weights, 2));
                 CpuBackend reference = CpuBackend.scalarReference(weights)) {
+            // Each backend stores Q8_0 as its own matrix product asks: groups for 16 lanes.
+            WeightMatrix.Layout expected = FloatVector.SPECIES_PREFERRED.length() == 16
+                    ? WeightMatrix.Layout.Q8_0_GROUPS : WeightMatrix.Layout.ROWS;
+            assertThat(fast.model().layers[0].qkv().layout()).isEqualTo(expected);
+            assertThat(fast.model().layers[1].down().layout()).isEqualTo(expected);
+            assertThat(reference.model().layers[0].qkv().layout()).isEqualTo(WeightMatrix.Layout.ROWS);
             PagedSequences fastSeqs = new PagedSequences(fast, 16, 8, 1);
             PagedSequences refSeqs = new PagedSequences(reference, 16, 8, 2);
             int[] prompt = new int[9];
