@@ -3,6 +3,7 @@ package dev.infera.cpu.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -52,7 +53,6 @@ final class Q8_0Groups {
     private static final VectorSpecies<Byte> FOUR_COLUMNS = ByteVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
-    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     private static final int Q8_0_BLOCK = 34;
 
     private Q8_0Groups() {
@@ -74,16 +74,22 @@ final class Q8_0Groups {
      */
     static void regroup(MemorySegment src, int rows, int cols, MemorySegment dst) {
         long rowBytes = (long) (cols / 32) * Q8_0_BLOCK;
+        byte[] block = new byte[Q8_0_BLOCK];
         byte[] quants = new byte[32 * GROUP_ROWS];
         long o = 0;
         for (int g = 0; g < rows; g += GROUP_ROWS) {
             for (int b = 0; b < cols / 32; b++) {
                 for (int r = 0; r < GROUP_ROWS; r++) {
-                    long block = (g + r) * rowBytes + (long) b * Q8_0_BLOCK;
-                    boolean real = g + r < rows;
-                    dst.set(FLOAT_LE, o + 4L * r, real ? Float.float16ToFloat(src.get(SHORT_LE, block)) : 0f);
+                    if (g + r < rows) {
+                        MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (g + r) * rowBytes + (long) b * Q8_0_BLOCK,
+                                block, 0, Q8_0_BLOCK);
+                    } else {
+                        Arrays.fill(block, (byte) 0);
+                    }
+                    short d = (short) ((block[0] & 0xFF) | block[1] << 8);
+                    dst.set(FLOAT_LE, o + 4L * r, Float.float16ToFloat(d));
                     for (int k = 0; k < 32; k++) {
-                        quants[k * GROUP_ROWS + r] = real ? src.get(ValueLayout.JAVA_BYTE, block + 2 + k) : 0;
+                        quants[k * GROUP_ROWS + r] = block[2 + k];
                     }
                 }
                 MemorySegment.copy(quants, 0, dst, ValueLayout.JAVA_BYTE, o + SCALE_BYTES, quants.length);

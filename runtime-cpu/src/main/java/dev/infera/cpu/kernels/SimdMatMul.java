@@ -39,8 +39,8 @@ import jdk.incubator.vector.VectorSpecies;
  * weights into a vector over output rows and multiply it into broadcast activations (batch 1 from
  * its row as it is, larger batches packed in groups of 32 rows). Measured against the row layout's
  * paths, alternating builds: 32 streams +7-12%, 8 streams +4%, 1 stream and 64 streams the same or
- * a few per cent faster, prefill of 512 tokens 5% slower (docs/performance.md item 15). Grouped matrices given to
- * other species are decoded row by row by the scalar decoder.
+ * a few per cent faster, prefill of 512 tokens 5% slower (docs/performance.md item 15). Grouped
+ * matrices given to other species are decoded row by row by the scalar decoder.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
  * templates (see {@link SpeciesSpecializer}). Calls are serialised on this object, which owns the
