@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The CPU model joins Q/K/V and gate/up into stacked matrices when their types match, and keeps them
@@ -72,29 +74,30 @@ class JoinedMatricesTest {
     }
 
     /**
-     * Q8_0 stored in 16-row groups (what the 16-lane product asks for) joins Q/K/V and gate/up as the
-     * row layout does, and the whole model still computes what the scalar reference computes.
+     * Q8_0 and Q4_0 stored in 16-row groups (what the 16-lane product asks for) join Q/K/V and gate/up
+     * as the row layout does, and the whole model still computes what the scalar reference computes.
      */
-    @Test
-    void q8_0GroupsAreJoinedAndMatchTheScalarReference() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void rowGroupsAreJoinedAndMatchTheScalarReference(GgmlType type) {
         ModelConfig config = SyntheticModel.smollm2Like(2, 256, 128);
         Map<String, ModelTensor> tensors = SyntheticModel.tensors(config, 98, true);
         for (Map.Entry<String, ModelTensor> e : tensors.entrySet()) {
             ModelTensor t = e.getValue();
             if (e.getKey().startsWith("blk.") && t.shape().length == 2) {
-                byte[] bytes = Quantize.toBytes(GgmlType.Q8_0, t.toFloatArray());
+                byte[] bytes = Quantize.toBytes(type, t.toFloatArray());
                 MemorySegment data = Arena.ofAuto().allocate(bytes.length, 64);
                 MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
-                e.setValue(new ModelTensor(e.getKey(), GgmlType.Q8_0, t.shape(), data));
+                e.setValue(new ModelTensor(e.getKey(), type, t.shape(), data));
             }
         }
         ModelWeights weights = ModelWeights.load(config, TensorSource.of(tensors));
-        try (CpuModel model = new CpuModel(weights, type -> type == GgmlType.Q8_0
-                ? WeightMatrix.Layout.Q8_0_GROUPS : WeightMatrix.Layout.ROWS)) {
+        try (CpuModel model = new CpuModel(weights, t -> t == type
+                ? WeightMatrix.Layout.ROW_GROUPS : WeightMatrix.Layout.ROWS)) {
             CpuModel.Layer layer = model.layers[0];
             assertThat(layer.qkv()).isNotNull();
-            assertThat(layer.qkv().layout()).isEqualTo(WeightMatrix.Layout.Q8_0_GROUPS);
-            assertThat(layer.gateUp().layout()).isEqualTo(WeightMatrix.Layout.Q8_0_GROUPS);
+            assertThat(layer.qkv().layout()).isEqualTo(WeightMatrix.Layout.ROW_GROUPS);
+            assertThat(layer.gateUp().layout()).isEqualTo(WeightMatrix.Layout.ROW_GROUPS);
             float[] joined = new float[config.embeddingLength()];
             float[] part = new float[config.embeddingLength()];
             layer.qkv().dequantizeRow(config.queryDim() + config.kvDim() + 1, joined, 0);
@@ -104,9 +107,9 @@ class JoinedMatricesTest {
         Random rnd = new Random(8);
         try (CpuBackend fast = CpuBackend.create(new BackendContext(weights, 2));
                 CpuBackend reference = CpuBackend.scalarReference(weights)) {
-            // Each backend stores Q8_0 as its own matrix product asks: groups for 16 lanes.
+            // Each backend stores the weights as its own matrix product asks: groups for 16 lanes.
             WeightMatrix.Layout expected = FloatVector.SPECIES_PREFERRED.length() == 16
-                    ? WeightMatrix.Layout.Q8_0_GROUPS : WeightMatrix.Layout.ROWS;
+                    ? WeightMatrix.Layout.ROW_GROUPS : WeightMatrix.Layout.ROWS;
             assertThat(fast.model().layers[0].qkv().layout()).isEqualTo(expected);
             assertThat(fast.model().layers[1].down().layout()).isEqualTo(expected);
             assertThat(reference.model().layers[0].qkv().layout()).isEqualTo(WeightMatrix.Layout.ROWS);

@@ -26,7 +26,7 @@ interface BatchKernels {
     /**
      * As {@link #pack}, but every group of activation rows in the widest form (2L rows, one column
      * per lane; the last group zero-padded): with 16 lanes, float {@code g * 32 * ld + k * 32 + r}
-     * is column k of row {@code 32 g + r}, the layout {@link Q8_0Groups} reads. {@code packed} holds
+     * is column k of row {@code 32 g + r}, the layout {@link RowGroups} reads. {@code packed} holds
      * at least {@code ceil(batch / 2L) * 2L * ld} floats.
      */
     void packWide(float[] x, int xOffset, int xStride, int batch, int cols, int ld, int fromCol, int toCol,

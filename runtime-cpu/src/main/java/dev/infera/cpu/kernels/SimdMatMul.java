@@ -34,13 +34,15 @@ import jdk.incubator.vector.VectorSpecies;
  * take the broadcast tiles or, below their threshold, 4x4 dot-product tiles ({@link DenseKernels}):
  * correct, not fast.
  *
- * <p>Q8_0 with 16 lanes is stored in 16-row groups ({@link #preferredLayout}, {@link Q8_0Groups}) and
- * takes none of the above: every batch size runs the group kernels, which widen each column's 16
- * weights into a vector over output rows and multiply it into broadcast activations (batch 1 from
- * its row as it is, larger batches packed in groups of 32 rows). Measured against the row layout's
- * paths, alternating builds: 32 streams +7-12%, 8 streams +4%, 1 stream and 64 streams the same or
- * a few per cent faster, prefill of 512 tokens 5% slower (docs/performance.md item 15). Grouped
- * matrices given to other species are decoded row by row by the scalar decoder.
+ * <p>Q8_0 and Q4_0 with 16 lanes are stored in 16-row groups ({@link #preferredLayout},
+ * {@link RowGroups}) and take none of the above up to {@link #groupKernelsMaxBatch} rows: the group
+ * kernels widen each column's 16 weights into a vector over output rows and multiply it into
+ * broadcast activations (batches up to {@link #GROUP_ROW_BY_ROW_LIMIT} one activation row at a time
+ * from the rows as they are, larger batches packed in groups of 32 rows). Larger batches (prefill
+ * chunks) decode each group into rows for the broadcast tiles. Measured against the row layout's
+ * paths, alternating builds (docs/performance.md items 15 and 16): Q8_0 at 32 streams +7-12%, 8
+ * streams +4%; Q4_0 one stream +20-33%. Grouped matrices given to other species are decoded row by
+ * row by the scalar decoder.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
  * templates (see {@link SpeciesSpecializer}). Calls are serialised on this object, which owns the
@@ -104,6 +106,8 @@ public final class SimdMatMul implements MatMul {
     private final MemorySegment[] decoded;
     private final float[][] scalarRows;
     private final float[][] scratch;
+    /** Per worker: one decoded block of a weight group ({@link RowGroups#DECODED_BLOCK} floats). */
+    private final float[][] decodedBlocks;
     private MemorySegment activations = MemorySegment.NULL;
     /** Q8_0 groups: the activations packed in groups of 32 rows ({@link BatchKernels#packWide}), and a view of them. */
     private float[] packedGroups = new float[0];
@@ -135,6 +139,7 @@ public final class SimdMatMul implements MatMul {
         this.batchKernels = SpeciesSpecializer.instantiate(MethodHandles.lookup(), BatchKernels.class,
                 "BroadcastTileKernels", species);
         this.scratch = new float[pool.numThreads()][BatchKernels.SCRATCH_FLOATS];
+        this.decodedBlocks = new float[pool.numThreads()][RowGroups.DECODED_BLOCK];
         this.gatherLanes = new int[pool.numThreads()][16];
         this.minBroadcastBatch = minBroadcastBatch(species.length());
         this.activationRows = new MemorySegment[minBroadcastBatch];
@@ -149,10 +154,10 @@ public final class SimdMatMul implements MatMul {
         return pool;
     }
 
-    /** Q8_0 in 16-row groups where the species has 16 lanes (what {@link Q8_0Groups} reads), else rows. */
+    /** Q8_0 and Q4_0 in 16-row groups where the species has 16 lanes (what {@link RowGroups} reads), else rows. */
     @Override
     public WeightMatrix.Layout preferredLayout(GgmlType type) {
-        return type == GgmlType.Q8_0 && species.length() == Q8_0Groups.GROUP_ROWS ? WeightMatrix.Layout.Q8_0_GROUPS
+        return RowGroups.holds(type) && species.length() == RowGroups.GROUP_ROWS ? WeightMatrix.Layout.ROW_GROUPS
                 : WeightMatrix.Layout.ROWS;
     }
 
@@ -163,12 +168,14 @@ public final class SimdMatMul implements MatMul {
         if (batch == 0) {
             return;
         }
-        boolean grouped = w.layout() == WeightMatrix.Layout.Q8_0_GROUPS;
-        if (grouped && species.length() == Q8_0Groups.GROUP_ROWS) {
+        boolean grouped = w.layout() == WeightMatrix.Layout.ROW_GROUPS;
+        boolean groupKernels = grouped && species.length() == RowGroups.GROUP_ROWS;
+        if (groupKernels && batch <= groupKernelsMaxBatch(w.type())) {
             applyGroups(w, x, xOffset, xStride, batch, y, yOffset, yStride);
             return;
         }
-        // Groups with other species: decoded row by row by the scalar decoder (correct, not fast).
+        // Larger batches of groups take the broadcast tiles, each group decoded into rows
+        // (RowGroups.decodeRows); with other species the scalar decoder decodes them (correct, not fast).
         int kind = grouped ? -1 : RowKernels.kindOf(w.type());
         if (kind < 0 && !Dequantize.supports(w.type())) {
             throw new IllegalArgumentException("cannot multiply with a weight matrix of type " + w.type());
@@ -203,27 +210,49 @@ public final class SimdMatMul implements MatMul {
     }
 
     /**
-     * A Q8_0 matrix in 16-row groups ({@link Q8_0Groups}), any batch: batch 1 reads its activation row
-     * where it is, larger batches are packed in groups of 32 rows first; tasks are runs of whole
-     * weight groups, as many per thread as the row layout's kernels take at the same batch.
+     * Batches up to this size multiply a matrix in 16-row groups one activation row at a time with
+     * the batch-1 kernel, group by group (the group comes from memory once and from L1 for the other
+     * rows); larger batches are packed and take the group passes, whose decoding per column and pass
+     * costs too much when a pass has only two or three live rows.
+     */
+    static final int GROUP_ROW_BY_ROW_LIMIT = 4;
+
+    /**
+     * The largest batch of {@code type} that takes the group kernels ({@link RowGroups}); larger ones
+     * (prefill chunks) decode each 16-row group into rows and take the broadcast tiles, which reuse
+     * one decoded group across every activation row. Measured with two threads (SmolLM2, docs/
+     * performance.md item 16): Q8_0's group passes beat the tiles up to the 160-row steps of 32
+     * streams with prefill mixed in and lose at 512 (prefill of 512 tokens 5-8% faster through the
+     * tiles); Q4_0's passes, which decode each block into a buffer first, ran at 0.4-0.7x the tiles'
+     * speed at 512 rows and 1.0-1.2x at 64.
+     */
+    static int groupKernelsMaxBatch(GgmlType type) {
+        return type == GgmlType.Q8_0 ? 256 : 64;
+    }
+
+    /**
+     * A matrix in 16-row groups ({@link RowGroups}), any batch: batches up to
+     * {@link #GROUP_ROW_BY_ROW_LIMIT} read their activation rows where they are, larger batches are
+     * packed in groups of 32 rows first; tasks are runs of whole weight groups, as many per thread as
+     * the row layout's kernels take at the same batch.
      */
     private void applyGroups(WeightMatrix w, float[] x, int xOffset, int xStride, int batch, float[] y, int yOffset,
             int yStride) {
         int cols = w.cols();
         int ld = roundUp(cols, 16);
-        if (batch > 1) {
-            long floats = (long) ceilDiv(batch, Q8_0Groups.PACK_ROWS) * Q8_0Groups.PACK_ROWS * ld;
+        if (batch > GROUP_ROW_BY_ROW_LIMIT) {
+            long floats = (long) ceilDiv(batch, RowGroups.PACK_ROWS) * RowGroups.PACK_ROWS * ld;
             if (packedGroups.length < floats) {
                 packedGroups = new float[Math.toIntExact(floats)];
                 packedGroupsView = MemorySegment.ofArray(packedGroups);
             }
             pack(x, xOffset, xStride, batch, cols, ld, true, packedGroupsView);
         }
-        int groups = ceilDiv(w.rows(), Q8_0Groups.GROUP_ROWS);
+        int groups = ceilDiv(w.rows(), RowGroups.GROUP_ROWS);
         int tasksPerThread = batch == 1 ? BATCH1_TASKS_PER_THREAD
                 : batch <= SMALL_BATCH_LIMIT ? TASKS_PER_THREAD : BATCHED_TASKS_PER_THREAD;
         int groupsPerTask = Math.max(1, ceilDiv(groups, pool.numThreads() * tasksPerThread));
-        groupJob.set(w, x, xOffset, batch, ld, groupsPerTask, y, yOffset, yStride);
+        groupJob.set(w, x, xOffset, xStride, batch, ld, groupsPerTask, y, yOffset, yStride);
         try {
             pool.parallelFor(ceilDiv(groups, groupsPerTask), groupJob);
         } finally {
@@ -457,6 +486,8 @@ public final class SimdMatMul implements MatMul {
                 int n = Math.min(DECODE_ROWS, end - r);
                 if (kind >= 0) {
                     rowKernels.decodeRows(kind, w.data(), rowBytes, cols, r, n, buf, ld);
+                } else if (w.layout() == WeightMatrix.Layout.ROW_GROUPS && species.length() == RowGroups.GROUP_ROWS) {
+                    RowGroups.decodeRows(w.type(), w.data(), cols, r, n, buf, ld, decodedBlocks[workerIndex]);
                 } else {
                     decodeScalar(r, n, buf, scalarRows[workerIndex]);
                 }
@@ -477,11 +508,12 @@ public final class SimdMatMul implements MatMul {
         }
     }
 
-    /** Runs of whole weight groups of a {@link WeightMatrix.Layout#Q8_0_GROUPS} matrix, one per task. */
+    /** Runs of whole weight groups of a {@link WeightMatrix.Layout#ROW_GROUPS} matrix, one per task. */
     private final class GroupJob implements WorkerPool.Task {
         private WeightMatrix w;
         private float[] x;
         private int xOffset;
+        private int xStride;
         private int batch;
         private int ld;
         private int groupsPerTask;
@@ -489,11 +521,12 @@ public final class SimdMatMul implements MatMul {
         private int yOffset;
         private int yStride;
 
-        void set(WeightMatrix w, float[] x, int xOffset, int batch, int ld, int groupsPerTask, float[] y, int yOffset,
-                int yStride) {
+        void set(WeightMatrix w, float[] x, int xOffset, int xStride, int batch, int ld, int groupsPerTask, float[] y,
+                int yOffset, int yStride) {
             this.w = w;
             this.x = x;
             this.xOffset = xOffset;
+            this.xStride = xStride;
             this.batch = batch;
             this.ld = ld;
             this.groupsPerTask = groupsPerTask;
@@ -513,33 +546,44 @@ public final class SimdMatMul implements MatMul {
             int rows = w.rows();
             int cols = w.cols();
             MemorySegment data = w.data();
-            long groupBytes = Q8_0Groups.groupBytes(cols);
+            GgmlType type = w.type();
+            long groupBytes = RowGroups.groupBytes(type, cols);
             int firstGroup = taskIndex * groupsPerTask;
-            int endGroup = Math.min(ceilDiv(rows, Q8_0Groups.GROUP_ROWS), firstGroup + groupsPerTask);
+            int endGroup = Math.min(ceilDiv(rows, RowGroups.GROUP_ROWS), firstGroup + groupsPerTask);
             float[] tmp = scratch[workerIndex];
+            float[] dec = decodedBlocks[workerIndex];
+            if (batch <= GROUP_ROW_BY_ROW_LIMIT) {
+                for (int g = firstGroup; g < endGroup; g++) {
+                    long go = g * groupBytes;
+                    int r0 = g * RowGroups.GROUP_ROWS;
+                    int m = Math.min(RowGroups.GROUP_ROWS, rows - r0);
+                    for (int b = 0; b < batch; b++) {
+                        int yAt = yOffset + b * yStride + r0;
+                        if (m == RowGroups.GROUP_ROWS) {
+                            RowGroups.single(type, data, go, cols, x, xOffset + b * xStride, y, yAt);
+                        } else {
+                            RowGroups.single(type, data, go, cols, x, xOffset + b * xStride, tmp, 0);
+                            System.arraycopy(tmp, 0, y, yAt, m);
+                        }
+                    }
+                }
+                return;
+            }
             for (int g = firstGroup; g < endGroup; g++) {
                 long go = g * groupBytes;
-                int r0 = g * Q8_0Groups.GROUP_ROWS;
-                int m = Math.min(Q8_0Groups.GROUP_ROWS, rows - r0);
-                if (batch == 1) {
-                    if (m == Q8_0Groups.GROUP_ROWS) {
-                        Q8_0Groups.single(data, go, cols, x, xOffset, y, yOffset + r0);
-                    } else {
-                        Q8_0Groups.single(data, go, cols, x, xOffset, tmp, 0);
-                        System.arraycopy(tmp, 0, y, yOffset + r0, m);
-                    }
-                    continue;
-                }
-                if (m == Q8_0Groups.GROUP_ROWS) {
-                    Q8_0Groups.multiply(data, go, cols, packedGroups, 0, ld, batch, y, yOffset + r0, yStride);
+                int r0 = g * RowGroups.GROUP_ROWS;
+                int m = Math.min(RowGroups.GROUP_ROWS, rows - r0);
+                if (m == RowGroups.GROUP_ROWS) {
+                    RowGroups.multiply(type, data, go, cols, dec, packedGroups, 0, ld, batch, y, yOffset + r0, yStride);
                     continue;
                 }
                 // A last, partial group: all 16 outputs into scratch (32 rows at a time), the real ones copied out.
-                for (int b0 = 0; b0 < batch; b0 += Q8_0Groups.PACK_ROWS) {
-                    int live = Math.min(Q8_0Groups.PACK_ROWS, batch - b0);
-                    Q8_0Groups.multiply(data, go, cols, packedGroups, b0 * ld, ld, live, tmp, 0, Q8_0Groups.GROUP_ROWS);
+                for (int b0 = 0; b0 < batch; b0 += RowGroups.PACK_ROWS) {
+                    int live = Math.min(RowGroups.PACK_ROWS, batch - b0);
+                    RowGroups.multiply(type, data, go, cols, dec, packedGroups, b0 * ld, ld, live, tmp, 0,
+                            RowGroups.GROUP_ROWS);
                     for (int b = 0; b < live; b++) {
-                        System.arraycopy(tmp, b * Q8_0Groups.GROUP_ROWS, y, yOffset + (b0 + b) * yStride + r0, m);
+                        System.arraycopy(tmp, b * RowGroups.GROUP_ROWS, y, yOffset + (b0 + b) * yStride + r0, m);
                     }
                 }
             }

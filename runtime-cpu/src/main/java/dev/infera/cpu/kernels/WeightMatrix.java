@@ -8,8 +8,8 @@ import java.util.Objects;
 /**
  * A weight matrix: {@code rows} output features of {@code cols} input elements of {@code type}.
  * In the {@link Layout#ROWS} layout (GGML's, usually a slice of a model file) rows are stored one after
- * another, {@code type.byteSize(cols)} bytes each; {@link Layout#Q8_0_GROUPS} is Q8_0 regrouped 16
- * rows at a time for the 16-lane kernels ({@link Q8_0Groups}).
+ * another, {@code type.byteSize(cols)} bytes each; {@link Layout#ROW_GROUPS} is Q8_0 or Q4_0 regrouped
+ * 16 rows at a time for the 16-lane kernels ({@link RowGroups}).
  */
 public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols, Layout layout) {
 
@@ -17,8 +17,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
     public enum Layout {
         /** GGML's: row after row. */
         ROWS(1),
-        /** Q8_0 only: groups of 16 rows, each column's 16 quants side by side ({@link Q8_0Groups}). */
-        Q8_0_GROUPS(Q8_0Groups.GROUP_ROWS);
+        /** Q8_0 and Q4_0 only: groups of 16 rows, each quant byte's 16 rows side by side ({@link RowGroups}). */
+        ROW_GROUPS(RowGroups.GROUP_ROWS);
 
         private final int rowsPerGroup;
 
@@ -47,10 +47,10 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
             throw new IllegalArgumentException("weight matrix of " + type + " needs cols divisible by the block size "
                     + type.blockSize() + ", got " + cols);
         }
-        if (layout == Layout.Q8_0_GROUPS && type != GgmlType.Q8_0) {
-            throw new IllegalArgumentException("the " + layout + " layout holds Q8_0 weights only, got " + type);
+        if (layout == Layout.ROW_GROUPS && !RowGroups.holds(type)) {
+            throw new IllegalArgumentException("the " + layout + " layout holds Q8_0 and Q4_0 weights only, got " + type);
         }
-        long expected = layout == Layout.ROWS ? rowBytes * rows : Q8_0Groups.byteSize(rows, cols);
+        long expected = byteSize(type, rows, cols, layout);
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("weight matrix " + rows + "x" + cols + " of " + type + " ("
                     + layout + ") needs " + expected + " bytes, but its data has " + data.byteSize());
@@ -74,28 +74,33 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
 
     /** Bytes a {@code rows x cols} matrix of {@code type} takes in {@code layout}. */
     public static long byteSize(GgmlType type, int rows, int cols, Layout layout) {
-        return layout == Layout.ROWS ? type.byteSize(cols) * rows : Q8_0Groups.byteSize(rows, cols);
+        return layout == Layout.ROWS ? type.byteSize(cols) * rows : RowGroups.byteSize(type, rows, cols);
     }
 
     /**
-     * This Q8_0 matrix (row layout) regrouped into {@code dst}, which must hold
-     * {@link #byteSize(GgmlType, int, int, Layout)} bytes for {@link Layout#Q8_0_GROUPS}.
+     * This Q8_0 or Q4_0 matrix (row layout) regrouped into {@code dst}, which must hold
+     * {@link #byteSize(GgmlType, int, int, Layout)} bytes for {@link Layout#ROW_GROUPS}.
      */
     public WeightMatrix regroupedInto(MemorySegment dst) {
-        if (type != GgmlType.Q8_0 || layout != Layout.ROWS) {
-            throw new IllegalArgumentException("only Q8_0 matrices in the row layout can be regrouped, got " + type
-                    + " (" + layout + ")");
+        if (!RowGroups.holds(type) || layout != Layout.ROWS) {
+            throw new IllegalArgumentException("only Q8_0 and Q4_0 matrices in the row layout can be regrouped, got "
+                    + type + " (" + layout + ")");
         }
-        Q8_0Groups.regroup(data, rows, cols, dst);
-        return new WeightMatrix(type, dst, rows, cols, Layout.Q8_0_GROUPS);
+        long needed = byteSize(type, rows, cols, Layout.ROW_GROUPS);
+        if (dst.byteSize() != needed) {
+            throw new IllegalArgumentException("regrouping " + rows + "x" + cols + " of " + type + " needs " + needed
+                    + " bytes, but the destination has " + dst.byteSize());
+        }
+        RowGroups.regroup(type, data, rows, cols, dst);
+        return new WeightMatrix(type, dst, rows, cols, Layout.ROW_GROUPS);
     }
 
     /** Decodes row {@code row} (an embedding lookup) into {@code dst[dstOffset ... dstOffset + cols)}. */
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
         Objects.checkIndex(row, rows);
-        if (layout == Layout.Q8_0_GROUPS) {
+        if (layout == Layout.ROW_GROUPS) {
             Objects.checkFromIndexSize(dstOffset, cols, dst.length);
-            Q8_0Groups.dequantizeRow(data, cols, row, dst, dstOffset);
+            RowGroups.dequantizeRow(type, data, cols, row, dst, dstOffset);
             return;
         }
         Dequantize.row(type, data, row * rowBytes(), dst, dstOffset, cols);

@@ -12,17 +12,20 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Q8_0 in 16-row groups: regrouping keeps every weight, and {@link SimdMatMul} on grouped matrices
- * computes what the scalar reference computes on the same matrix in GGML's row layout, for batches
- * that fill 32-row activation groups partly, exactly and over several groups, and for row counts that
- * leave the last weight group partial.
+ * Q8_0 and Q4_0 in 16-row groups: regrouping keeps every weight, and {@link SimdMatMul} on grouped matrices
+ * computes what the scalar reference computes on the same matrix in GGML's row layout: batches of up
+ * to 4 rows (one row at a time), batches that fill 32-row activation groups partly, exactly and over
+ * several groups (the group passes), and batches past {@link SimdMatMul#groupKernelsMaxBatch} for
+ * both types (groups decoded into rows for the tiles), with row counts that leave the last weight
+ * group partial.
  */
-class Q8_0GroupsTest {
+class RowGroupsTest {
 
-    private static final int[] BATCHES = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 57, 64, 70};
+    private static final int[] BATCHES = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 57, 64, 70, 300};
     private static WorkerPool onePool;
     private static WorkerPool twoPool;
 
@@ -40,18 +43,19 @@ class Q8_0GroupsTest {
 
     private static WeightMatrix grouped(WeightMatrix rows) {
         MemorySegment dst = Arena.ofAuto().allocate(
-                WeightMatrix.byteSize(GgmlType.Q8_0, rows.rows(), rows.cols(), WeightMatrix.Layout.Q8_0_GROUPS), 64);
+                WeightMatrix.byteSize(rows.type(), rows.rows(), rows.cols(), WeightMatrix.Layout.ROW_GROUPS), 64);
         return rows.regroupedInto(dst);
     }
 
-    @Test
-    void regroupingKeepsEveryWeight() {
+    @ParameterizedTest
+    @CsvSource({"Q8_0, 576", "Q4_0, 320"})
+    void regroupingKeepsEveryWeight(GgmlType type, int blockBytes) {
         for (int rows : new int[] {1, 15, 16, 17, 40}) {
             for (int cols : new int[] {32, 96}) {
-                WeightMatrix w = TestMatrices.random(GgmlType.Q8_0, rows, cols, rows * 100L + cols);
+                WeightMatrix w = TestMatrices.random(type, rows, cols, rows * 100L + cols);
                 WeightMatrix g = grouped(w);
-                assertThat(g.layout()).isEqualTo(WeightMatrix.Layout.Q8_0_GROUPS);
-                assertThat(g.byteSize()).isEqualTo((long) ((rows + 15) / 16) * (cols / 32) * 576);
+                assertThat(g.layout()).isEqualTo(WeightMatrix.Layout.ROW_GROUPS);
+                assertThat(g.byteSize()).isEqualTo((long) ((rows + 15) / 16) * (cols / 32) * blockBytes);
                 float[] expected = new float[cols];
                 float[] actual = new float[cols];
                 for (int r = 0; r < rows; r++) {
@@ -63,25 +67,26 @@ class Q8_0GroupsTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} threads")
-    @ValueSource(ints = {1, 2})
-    void sixteenLanesMatchTheScalarReference(int threads) {
+    @ParameterizedTest(name = "{0}, {1} threads")
+    @CsvSource({"Q8_0, 1", "Q8_0, 2", "Q4_0, 1", "Q4_0, 2"})
+    void sixteenLanesMatchTheScalarReference(GgmlType type, int threads) {
         SimdMatMul simd = new SimdMatMul(threads == 1 ? onePool : twoPool, FloatVector.SPECIES_512);
-        matchesReference(simd, new int[] {3, 16, 37, 64}, new int[] {32, 160});
+        matchesReference(simd, type, new int[] {3, 16, 37, 64}, new int[] {32, 160});
     }
 
-    @Test
-    void otherSpeciesDecodeGroupsCorrectly() {
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0"})
+    void otherSpeciesDecodeGroupsCorrectly(GgmlType type) {
         SimdMatMul simd = new SimdMatMul(twoPool, FloatVector.SPECIES_256);
-        matchesReference(simd, new int[] {3, 37}, new int[] {64});
+        matchesReference(simd, type, new int[] {3, 37}, new int[] {64});
     }
 
-    private static void matchesReference(SimdMatMul simd, int[] rowCounts, int[] colCounts) {
+    private static void matchesReference(SimdMatMul simd, GgmlType type, int[] rowCounts, int[] colCounts) {
         ScalarMatMul scalar = new ScalarMatMul();
         Random random = new Random(5);
         for (int cols : colCounts) {
             for (int rows : rowCounts) {
-                WeightMatrix w = TestMatrices.random(GgmlType.Q8_0, rows, cols, random.nextLong());
+                WeightMatrix w = TestMatrices.random(type, rows, cols, random.nextLong());
                 WeightMatrix g = grouped(w);
                 for (int batch : BATCHES) {
                     // Strided rows with a sentinel between them: outputs outside the rows stay untouched.
@@ -106,30 +111,41 @@ class Q8_0GroupsTest {
                     }
                     assertThat(actual[0]).isNaN();
                     SimdMatMulTest.assertClose(w, dense, batch, expected, packed,
-                            simd.species() + " groups " + rows + "x" + cols + " batch " + batch);
+                            simd.species() + " " + type + " groups " + rows + "x" + cols + " batch " + batch);
                 }
             }
         }
     }
 
     @Test
-    void sixteenLaneProductsPreferGroupsForQ8_0Only() {
+    void sixteenLaneProductsPreferGroupsForQ8_0AndQ4_0Only() {
         assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(GgmlType.Q8_0))
-                .isEqualTo(WeightMatrix.Layout.Q8_0_GROUPS);
+                .isEqualTo(WeightMatrix.Layout.ROW_GROUPS);
         assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(GgmlType.Q4_0))
-                .isEqualTo(WeightMatrix.Layout.ROWS);
+                .isEqualTo(WeightMatrix.Layout.ROW_GROUPS);
+        for (GgmlType other : new GgmlType[] {GgmlType.F16, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q4_K}) {
+            assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(other)).as("%s", other)
+                    .isEqualTo(WeightMatrix.Layout.ROWS);
+        }
         assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_256).preferredLayout(GgmlType.Q8_0))
                 .isEqualTo(WeightMatrix.Layout.ROWS);
         assertThat(new ScalarMatMul().preferredLayout(GgmlType.Q8_0)).isEqualTo(WeightMatrix.Layout.ROWS);
     }
 
     @Test
-    void groupsHoldQ8_0OfTheRightSizeOnly() {
+    void groupsHoldQ8_0AndQ4_0OfTheRightSizeOnly() {
         WeightMatrix w = TestMatrices.random(GgmlType.Q8_0, 20, 64, 3);
         WeightMatrix g = grouped(w);
-        assertThatThrownBy(() -> new WeightMatrix(GgmlType.Q4_0, g.data(), 20, 64, WeightMatrix.Layout.Q8_0_GROUPS))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_0 weights only");
-        assertThatThrownBy(() -> new WeightMatrix(GgmlType.Q8_0, w.data(), 20, 64, WeightMatrix.Layout.Q8_0_GROUPS))
+        assertThatThrownBy(() -> new WeightMatrix(GgmlType.Q5_0, g.data(), 20, 64, WeightMatrix.Layout.ROW_GROUPS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_0 and Q4_0 weights only");
+        assertThatThrownBy(() -> new WeightMatrix(GgmlType.Q4_0, g.data(), 20, 64, WeightMatrix.Layout.ROW_GROUPS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 1280 bytes");
+        WeightMatrix q5 = TestMatrices.random(GgmlType.Q5_0, 20, 64, 4);
+        assertThatThrownBy(() -> q5.regroupedInto(g.data()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_0 and Q4_0");
+        assertThatThrownBy(() -> w.regroupedInto(Arena.ofAuto().allocate(g.byteSize() - 64)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("destination has");
+        assertThatThrownBy(() -> new WeightMatrix(GgmlType.Q8_0, w.data(), 20, 64, WeightMatrix.Layout.ROW_GROUPS))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs " + g.byteSize() + " bytes");
         assertThatThrownBy(() -> g.regroupedInto(g.data()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row layout");
