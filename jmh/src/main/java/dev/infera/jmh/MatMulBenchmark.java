@@ -68,8 +68,9 @@ public class MatMulBenchmark {
     public int footprintMiB;
 
     /**
-     * "preferred": each matrix in the layout the product asks for (Q8_0 and Q4_0 in 16-row groups
-     * with 16 lanes, what the engine runs); "rows": GGML's row layout for every type.
+     * "preferred": each matrix in the layout the product asks for (Q8_0 in 16-row groups with 16
+     * lanes, what the engine runs); "rows": GGML's row layout for every type; "groups": 16-row groups
+     * for the types that have them (Q8_0, Q4_0), rows for the others.
      */
     @Param({"preferred"})
     public String layout;
@@ -104,7 +105,13 @@ public class MatMulBenchmark {
         copies = new WeightMatrix[numCopies];
         pool = new WorkerPool(threads);
         matMul = new SimdMatMul(pool);
-        WeightMatrix.Layout wanted = layout.equals("rows") ? WeightMatrix.Layout.ROWS : matMul.preferredLayout(t);
+        WeightMatrix.Layout wanted = switch (layout) {
+            case "rows" -> WeightMatrix.Layout.ROWS;
+            case "groups" -> t == GgmlType.Q8_0 || t == GgmlType.Q4_0 ? WeightMatrix.Layout.ROW_GROUPS
+                    : WeightMatrix.Layout.ROWS;
+            case "preferred" -> matMul.preferredLayout(t);
+            default -> throw new IllegalArgumentException("layout must be preferred, rows or groups, got " + layout);
+        };
         WeightMatrix rowLayout = new WeightMatrix(t, first, rows, cols);
         for (int i = 0; i < numCopies; i++) {
             if (wanted == WeightMatrix.Layout.ROWS) {

@@ -34,14 +34,15 @@ import jdk.incubator.vector.VectorSpecies;
  * take the broadcast tiles or, below their threshold, 4x4 dot-product tiles ({@link DenseKernels}):
  * correct, not fast.
  *
- * <p>Q8_0 and Q4_0 with 16 lanes are stored in 16-row groups ({@link #preferredLayout},
- * {@link RowGroups}) and take none of the above up to {@link #groupKernelsMaxBatch} rows: the group
+ * <p>Q8_0 with 16 lanes is stored in 16-row groups ({@link #preferredLayout}, {@link RowGroups}; Q4_0
+ * groups are multiplied too when given) and take none of the above up to
+ * {@link #groupKernelsMaxBatch} rows: the group
  * kernels widen each column's 16 weights into a vector over output rows and multiply it into
  * broadcast activations (batches up to {@link #GROUP_ROW_BY_ROW_LIMIT} one activation row at a time
  * from the rows as they are, larger batches packed in groups of 32 rows). Larger batches (prefill
  * chunks) decode each group into rows for the broadcast tiles. Measured against the row layout's
  * paths, alternating builds (docs/performance.md items 15 and 16): Q8_0 at 32 streams +7-12%, 8
- * streams +4%; Q4_0 one stream +20-33%. Grouped matrices given to other species are decoded row by
+ * streams +4%, prefill of 512 tokens through the tiles 5-8% faster than through the passes. Grouped matrices given to other species are decoded row by
  * row by the scalar decoder.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
@@ -154,10 +155,15 @@ public final class SimdMatMul implements MatMul {
         return pool;
     }
 
-    /** Q8_0 and Q4_0 in 16-row groups where the species has 16 lanes (what {@link RowGroups} reads), else rows. */
+    /**
+     * Q8_0 in 16-row groups where the species has 16 lanes (what {@link RowGroups} reads), else rows.
+     * Q4_0 groups, which this product also multiplies, are not asked for: one stream ran 20-33%
+     * faster on them, but 32 streams on SmolLM2 Q4_0 ran 30-40% slower end to end, for a reason not
+     * yet found (docs/performance.md item 16).
+     */
     @Override
     public WeightMatrix.Layout preferredLayout(GgmlType type) {
-        return RowGroups.holds(type) && species.length() == RowGroups.GROUP_ROWS ? WeightMatrix.Layout.ROW_GROUPS
+        return type == GgmlType.Q8_0 && species.length() == RowGroups.GROUP_ROWS ? WeightMatrix.Layout.ROW_GROUPS
                 : WeightMatrix.Layout.ROWS;
     }
 

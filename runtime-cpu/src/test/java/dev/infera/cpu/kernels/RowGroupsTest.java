@@ -118,12 +118,10 @@ class RowGroupsTest {
     }
 
     @Test
-    void sixteenLaneProductsPreferGroupsForQ8_0AndQ4_0Only() {
+    void sixteenLaneProductsPreferGroupsForQ8_0Only() {
         assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(GgmlType.Q8_0))
                 .isEqualTo(WeightMatrix.Layout.ROW_GROUPS);
-        assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(GgmlType.Q4_0))
-                .isEqualTo(WeightMatrix.Layout.ROW_GROUPS);
-        for (GgmlType other : new GgmlType[] {GgmlType.F16, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q4_K}) {
+        for (GgmlType other : new GgmlType[] {GgmlType.Q4_0, GgmlType.F16, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q4_K}) {
             assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(other)).as("%s", other)
                     .isEqualTo(WeightMatrix.Layout.ROWS);
         }
