@@ -107,7 +107,7 @@ public class MatMulBenchmark {
         matMul = new SimdMatMul(pool);
         WeightMatrix.Layout wanted = switch (layout) {
             case "rows" -> WeightMatrix.Layout.ROWS;
-            case "groups" -> t == GgmlType.Q8_0 || t == GgmlType.Q4_0 ? WeightMatrix.Layout.ROW_GROUPS
+            case "groups" -> WeightMatrix.Layout.ROW_GROUPS.holds(t) ? WeightMatrix.Layout.ROW_GROUPS
                     : WeightMatrix.Layout.ROWS;
             case "preferred" -> matMul.preferredLayout(t);
             default -> throw new IllegalArgumentException("layout must be preferred, rows or groups, got " + layout);

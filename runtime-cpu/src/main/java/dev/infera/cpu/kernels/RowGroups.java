@@ -254,6 +254,14 @@ final class RowGroups {
         }
     }
 
+    /** As {@link #decodeQ4_0Block}, for Q8_0 ({@code q * d}); the passes decode Q8_0 inline instead. */
+    private static void decodeQ8_0Block(MemorySegment w, long block, FloatVector d, float[] dec) {
+        for (int k = 0; k < 32; k++) {
+            ((FloatVector) ByteVector.fromMemorySegment(Q, w, block + SCALE_BYTES + (long) k * GROUP_ROWS, LE)
+                    .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dec, k * GROUP_ROWS);
+        }
+    }
+
     /** Gathers row r of a decoded block: floats r, r + 16, ..., r + 240 (columns 0-15 of row r). */
     private static final int[] COLUMN_STRIDE = {0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240};
 
@@ -273,10 +281,7 @@ final class RowGroups {
             if (q4) {
                 decodeQ4_0Block(w, off, d, dec);
             } else {
-                for (int k = 0; k < 32; k++) {
-                    ((FloatVector) ByteVector.fromMemorySegment(Q, w, off + SCALE_BYTES + (long) k * GROUP_ROWS, LE)
-                            .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dec, k * GROUP_ROWS);
-                }
+                decodeQ8_0Block(w, off, d, dec);
             }
             for (int r = 0; r < n; r++) {
                 long row = 4L * ((long) r * ld + c);

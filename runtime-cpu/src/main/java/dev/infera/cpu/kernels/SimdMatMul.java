@@ -35,15 +35,14 @@ import jdk.incubator.vector.VectorSpecies;
  * correct, not fast.
  *
  * <p>Q8_0 with 16 lanes is stored in 16-row groups ({@link #preferredLayout}, {@link RowGroups}; Q4_0
- * groups are multiplied too when given) and take none of the above up to
- * {@link #groupKernelsMaxBatch} rows: the group
- * kernels widen each column's 16 weights into a vector over output rows and multiply it into
+ * groups are multiplied too when given) and takes none of the above up to
+ * {@link #groupKernelsMaxBatch} rows: the group kernels widen each column's 16 weights into a vector over output rows and multiply it into
  * broadcast activations (batches up to {@link #GROUP_ROW_BY_ROW_LIMIT} one activation row at a time
  * from the rows as they are, larger batches packed in groups of 32 rows). Larger batches (prefill
  * chunks) decode each group into rows for the broadcast tiles. Measured against the row layout's
  * paths, alternating builds (docs/performance.md items 15 and 16): Q8_0 at 32 streams +7-12%, 8
- * streams +4%, prefill of 512 tokens through the tiles 5-8% faster than through the passes. Grouped matrices given to other species are decoded row by
- * row by the scalar decoder.
+ * streams +4%, prefill of 512 tokens through the tiles 5-8% faster than through the passes.
+ * Grouped matrices given to other species are decoded row by row by the scalar decoder.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
  * templates (see {@link SpeciesSpecializer}). Calls are serialised on this object, which owns the
@@ -102,6 +101,8 @@ public final class SimdMatMul implements MatMul {
     private final int minBroadcastBatch;
     private final Job job = new Job();
     private final GroupJob groupJob = new GroupJob();
+    /** Whether the species has the 16 lanes {@link RowGroups}' kernels are written for. */
+    private final boolean groupLanes;
     private final PackJob packJob = new PackJob();
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment[] decoded;
@@ -110,7 +111,7 @@ public final class SimdMatMul implements MatMul {
     /** Per worker: one decoded block of a weight group ({@link RowGroups#DECODED_BLOCK} floats). */
     private final float[][] decodedBlocks;
     private MemorySegment activations = MemorySegment.NULL;
-    /** Q8_0 groups: the activations packed in groups of 32 rows ({@link BatchKernels#packWide}), and a view of them. */
+    /** Row groups: the activations packed in groups of 32 rows ({@link BatchKernels#packWide}), and a view of them. */
     private float[] packedGroups = new float[0];
     private MemorySegment packedGroupsView = MemorySegment.NULL;
     /** Batches split in two parts: the second part's activation rows (see {@link #splitActivations}). */
@@ -141,6 +142,7 @@ public final class SimdMatMul implements MatMul {
                 "BroadcastTileKernels", species);
         this.scratch = new float[pool.numThreads()][BatchKernels.SCRATCH_FLOATS];
         this.decodedBlocks = new float[pool.numThreads()][RowGroups.DECODED_BLOCK];
+        this.groupLanes = species.length() == RowGroups.GROUP_ROWS;
         this.gatherLanes = new int[pool.numThreads()][16];
         this.minBroadcastBatch = minBroadcastBatch(species.length());
         this.activationRows = new MemorySegment[minBroadcastBatch];
@@ -163,8 +165,7 @@ public final class SimdMatMul implements MatMul {
      */
     @Override
     public WeightMatrix.Layout preferredLayout(GgmlType type) {
-        return type == GgmlType.Q8_0 && species.length() == RowGroups.GROUP_ROWS ? WeightMatrix.Layout.ROW_GROUPS
-                : WeightMatrix.Layout.ROWS;
+        return type == GgmlType.Q8_0 && groupLanes ? WeightMatrix.Layout.ROW_GROUPS : WeightMatrix.Layout.ROWS;
     }
 
     @Override
@@ -175,8 +176,7 @@ public final class SimdMatMul implements MatMul {
             return;
         }
         boolean grouped = w.layout() == WeightMatrix.Layout.ROW_GROUPS;
-        boolean groupKernels = grouped && species.length() == RowGroups.GROUP_ROWS;
-        if (groupKernels && batch <= groupKernelsMaxBatch(w.type())) {
+        if (grouped && groupLanes && batch <= groupKernelsMaxBatch(w.type())) {
             applyGroups(w, x, xOffset, xStride, batch, y, yOffset, yStride);
             return;
         }
@@ -492,7 +492,7 @@ public final class SimdMatMul implements MatMul {
                 int n = Math.min(DECODE_ROWS, end - r);
                 if (kind >= 0) {
                     rowKernels.decodeRows(kind, w.data(), rowBytes, cols, r, n, buf, ld);
-                } else if (w.layout() == WeightMatrix.Layout.ROW_GROUPS && species.length() == RowGroups.GROUP_ROWS) {
+                } else if (groupLanes && w.layout() == WeightMatrix.Layout.ROW_GROUPS) {
                     RowGroups.decodeRows(w.type(), w.data(), cols, r, n, buf, ld, decodedBlocks[workerIndex]);
                 } else {
                     decodeScalar(r, n, buf, scalarRows[workerIndex]);
@@ -558,38 +558,30 @@ public final class SimdMatMul implements MatMul {
             int endGroup = Math.min(ceilDiv(rows, RowGroups.GROUP_ROWS), firstGroup + groupsPerTask);
             float[] tmp = scratch[workerIndex];
             float[] dec = decodedBlocks[workerIndex];
-            if (batch <= GROUP_ROW_BY_ROW_LIMIT) {
-                for (int g = firstGroup; g < endGroup; g++) {
-                    long go = g * groupBytes;
-                    int r0 = g * RowGroups.GROUP_ROWS;
-                    int m = Math.min(RowGroups.GROUP_ROWS, rows - r0);
-                    for (int b = 0; b < batch; b++) {
-                        int yAt = yOffset + b * yStride + r0;
-                        if (m == RowGroups.GROUP_ROWS) {
-                            RowGroups.single(type, data, go, cols, x, xOffset + b * xStride, y, yAt);
-                        } else {
-                            RowGroups.single(type, data, go, cols, x, xOffset + b * xStride, tmp, 0);
-                            System.arraycopy(tmp, 0, y, yAt, m);
-                        }
-                    }
-                }
-                return;
-            }
             for (int g = firstGroup; g < endGroup; g++) {
                 long go = g * groupBytes;
                 int r0 = g * RowGroups.GROUP_ROWS;
                 int m = Math.min(RowGroups.GROUP_ROWS, rows - r0);
-                if (m == RowGroups.GROUP_ROWS) {
+                // A last, partial group computes all 16 outputs into scratch; the real ones are copied out.
+                boolean full = m == RowGroups.GROUP_ROWS;
+                if (batch <= GROUP_ROW_BY_ROW_LIMIT) {
+                    for (int b = 0; b < batch; b++) {
+                        int yAt = yOffset + b * yStride + r0;
+                        RowGroups.single(type, data, go, cols, x, xOffset + b * xStride, full ? y : tmp, full ? yAt : 0);
+                        if (!full) {
+                            System.arraycopy(tmp, 0, y, yAt, m);
+                        }
+                    }
+                } else if (full) {
                     RowGroups.multiply(type, data, go, cols, dec, packedGroups, 0, ld, batch, y, yOffset + r0, yStride);
-                    continue;
-                }
-                // A last, partial group: all 16 outputs into scratch (32 rows at a time), the real ones copied out.
-                for (int b0 = 0; b0 < batch; b0 += RowGroups.PACK_ROWS) {
-                    int live = Math.min(RowGroups.PACK_ROWS, batch - b0);
-                    RowGroups.multiply(type, data, go, cols, dec, packedGroups, b0 * ld, ld, live, tmp, 0,
-                            RowGroups.GROUP_ROWS);
-                    for (int b = 0; b < live; b++) {
-                        System.arraycopy(tmp, b * RowGroups.GROUP_ROWS, y, yOffset + (b0 + b) * yStride + r0, m);
+                } else {
+                    for (int b0 = 0; b0 < batch; b0 += RowGroups.PACK_ROWS) {
+                        int live = Math.min(RowGroups.PACK_ROWS, batch - b0);
+                        RowGroups.multiply(type, data, go, cols, dec, packedGroups, b0 * ld, ld, live, tmp, 0,
+                                RowGroups.GROUP_ROWS);
+                        for (int b = 0; b < live; b++) {
+                            System.arraycopy(tmp, b * RowGroups.GROUP_ROWS, y, yOffset + (b0 + b) * yStride + r0, m);
+                        }
                     }
                 }
             }

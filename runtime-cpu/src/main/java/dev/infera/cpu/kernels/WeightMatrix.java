@@ -33,6 +33,11 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
         public int rowsPerGroup() {
             return rowsPerGroup;
         }
+
+        /** Whether this layout can hold weights of {@code type}. */
+        public boolean holds(GgmlType type) {
+            return this == ROWS || RowGroups.holds(type);
+        }
     }
 
     public WeightMatrix {
@@ -47,7 +52,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
             throw new IllegalArgumentException("weight matrix of " + type + " needs cols divisible by the block size "
                     + type.blockSize() + ", got " + cols);
         }
-        if (layout == Layout.ROW_GROUPS && !RowGroups.holds(type)) {
+        if (!layout.holds(type)) {
             throw new IllegalArgumentException("the " + layout + " layout holds Q8_0 and Q4_0 weights only, got " + type);
         }
         long expected = byteSize(type, rows, cols, layout);
@@ -82,7 +87,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
      * {@link #byteSize(GgmlType, int, int, Layout)} bytes for {@link Layout#ROW_GROUPS}.
      */
     public WeightMatrix regroupedInto(MemorySegment dst) {
-        if (!RowGroups.holds(type) || layout != Layout.ROWS) {
+        if (!Layout.ROW_GROUPS.holds(type) || layout != Layout.ROWS) {
             throw new IllegalArgumentException("only Q8_0 and Q4_0 matrices in the row layout can be regrouped, got "
                     + type + " (" + layout + ")");
         }
