@@ -228,29 +228,54 @@ final class RowGroups {
         acc.intoArray(y, yo);
     }
 
-    /** Floats {@link #decodeQ4_0Block} writes: one block of a group, 32 columns of 16 rows. */
+    /** Floats one decoded block takes: 32 columns of 16 rows ({@link #decodeRows}'s buffer). */
     static final int DECODED_BLOCK = 32 * GROUP_ROWS;
 
     /**
-     * Decodes the Q4_0 block at byte {@code block} of a group (scales {@code d}) into {@code dec}:
-     * column k's 16 weights at {@code dec[16 k ...]}. {@code (q - 8) * d} is computed as
-     * {@code fma(q, d, -8 d)}, which rounds the same exact value once.
-     *
-     * <p>Why a buffer for Q4_0 only: decoding a Q4_0 column inside a pass (a nibble picked by column,
-     * then a scale by column) left C2 with bounds checks on every packed activation in the pass,
-     * 2x slower; decoding the block into a buffer first leaves the pass one load per column. Q8_0
-     * decodes in the pass (one widening load and a multiply): through a buffer it measured 10-15%
-     * slower at 32 and 64 rows.
+     * Floats of the per-worker buffer {@link #multiply} and {@link #decodeRows} take for matrices of
+     * {@code cols} columns: a whole decoded group (Q4_0's passes), at least one block.
      */
-    private static void decodeQ4_0Block(MemorySegment w, long block, FloatVector d, float[] dec) {
+    static int decodeBufferFloats(int cols) {
+        return Math.max(DECODED_BLOCK, GROUP_ROWS * cols);
+    }
+
+    /**
+     * Decodes the Q4_0 block at byte {@code block} of a group (scales {@code d}) into {@code dec} from
+     * {@code at} on: column k's 16 weights at {@code dec[at + 16 k ...]}. {@code (q - 8) * d} is
+     * computed as {@code fma(q, d, -8 d)}, which rounds the same exact value once.
+     */
+    private static void decodeQ4_0Block(MemorySegment w, long block, FloatVector d, float[] dec, int at) {
         long quants = block + SCALE_BYTES;
         FloatVector d8 = d.mul(-8f);
         for (int j = 0; j < 16; j++) {
             IntVector n = (IntVector) ByteVector.fromMemorySegment(Q, w, quants + (long) j * GROUP_ROWS, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            ((FloatVector) n.and(15).convert(VectorOperators.I2F, 0)).fma(d, d8).intoArray(dec, j * GROUP_ROWS);
+            ((FloatVector) n.and(15).convert(VectorOperators.I2F, 0)).fma(d, d8).intoArray(dec, at + j * GROUP_ROWS);
             ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d8)
-                    .intoArray(dec, (j + 16) * GROUP_ROWS);
+                    .intoArray(dec, at + (j + 16) * GROUP_ROWS);
+        }
+    }
+
+    /**
+     * Decodes the whole Q4_0 group at byte {@code go} into {@code dec}: column c's 16 weights at
+     * {@code dec[16 c ...]}, for the passes to read one vector per column.
+     *
+     * <p>Why a buffer for Q4_0 only, and a whole group: decoding a Q4_0 column inside a pass (a
+     * nibble picked by column, then a scale by column) left C2 with bounds checks on every packed
+     * activation in the pass, 2x slower. Decoding block by block into a small buffer at the top of
+     * each pass's block loop was 2x slower in the engine too (one 32-stream step of SmolLM2 Q4_0: the
+     * 3072x576 product took 1157 us a call against 579 with the group decoded first; the row layout
+     * 579-603). Decoding 256 or 1024 columns at a time and running the passes over them (the
+     * decoded weights then stay in L1) was slower still than the whole group: 16 streams on the
+     * Llama-1B shape 52-65 against 76-78 tok/s. What the fast forms share is a long sequential read
+     * of the group's weights in one go; session 9 saw the same with short runs of the row decoder,
+     * which the hardware prefetchers never get ahead of. Q8_0 decodes in the pass (one widening load
+     * and a multiply): through a whole decoded group it measured 5-20% slower per product at 32 rows.
+     */
+    static void decodeQ4_0Group(MemorySegment w, long go, int cols, float[] dec) {
+        long off = go;
+        for (int c = 0; c < cols; c += 32, off += blockBytes(GgmlType.Q4_0)) {
+            decodeQ4_0Block(w, off, FloatVector.fromMemorySegment(F, w, off, LE), dec, c * GROUP_ROWS);
         }
     }
 
@@ -261,6 +286,7 @@ final class RowGroups {
                     .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dec, k * GROUP_ROWS);
         }
     }
+
 
     /** Gathers row r of a decoded block: floats r, r + 16, ..., r + 240 (columns 0-15 of row r). */
     private static final int[] COLUMN_STRIDE = {0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240};
@@ -279,7 +305,7 @@ final class RowGroups {
         for (int c = 0; c < cols; c += 32, off += blockBytes) {
             FloatVector d = FloatVector.fromMemorySegment(F, w, off, LE);
             if (q4) {
-                decodeQ4_0Block(w, off, d, dec);
+                decodeQ4_0Block(w, off, d, dec, 0);
             } else {
                 decodeQ8_0Block(w, off, d, dec);
             }
@@ -292,50 +318,86 @@ final class RowGroups {
     }
 
     /**
-     * The 16 outputs of the group at byte {@code go} for the {@code batch} activation rows packed at
-     * {@code p[pAt]} ({@code ld} columns per packed group): output row {@code b} goes to
-     * {@code y[yo + b * ys ... + 16)}. Each packed group runs in passes of 24 + 8 rows when full, else
-     * in one pass of the smallest size that holds its rows. (Passes across two packed groups, 24 +
-     * 24 + 16 for 64 rows, measured slower: 723 vs 752 tok/s at 64 streams.)
+     * The first {@code m} (1 to 16) outputs of the group at byte {@code go} for the {@code batch}
+     * activation rows packed at {@code p[pAt]} ({@code ld} columns per packed group): output row
+     * {@code b} goes to {@code y[yo + b * ys ... + m)}. Each packed group runs in passes of 24 + 8
+     * rows when full, else in one pass of the smallest size that holds its rows; the passes sum into
+     * {@code acc} ({@link #accumulatorFloats}), from which the outputs are copied. Q8_0 decodes in the
+     * passes; a Q4_0 group is decoded whole into {@code dec} ({@link #decodeBufferFloats}) first (see
+     * {@link #decodeQ4_0Group}). (Passes across two packed groups, 24 + 24 + 16 for 64 rows,
+     * measured slower: 723 vs 752 tok/s at 64 streams.)
      */
-    static void multiply(GgmlType type, MemorySegment w, long go, int cols, float[] dec, float[] p, int pAt, int ld,
-            int batch, float[] y, int yo, int ys) {
+    static void multiply(GgmlType type, MemorySegment w, long go, int cols, float[] dec, float[] acc, float[] p,
+            int pAt, int ld, int batch, float[] y, int yo, int ys, int m) {
         boolean q4 = type == GgmlType.Q4_0;
+        if (q4) {
+            decodeQ4_0Group(w, go, cols, dec);
+        }
+        Arrays.fill(acc, 0, accumulatorFloats(batch), 0f);
         for (int b0 = 0; b0 < batch; b0 += PACK_ROWS) {
-            group(q4, w, go, cols, dec, p, pAt + b0 * ld, y, yo + b0 * ys, ys, Math.min(PACK_ROWS, batch - b0));
+            group(q4, w, go, cols, dec, p, pAt + b0 * ld, acc, b0 * GROUP_ROWS, Math.min(PACK_ROWS, batch - b0));
+        }
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(acc, b * GROUP_ROWS, y, yo + b * ys, m);
         }
     }
 
-    /** One packed group of {@code live} (1 to 32) rows. */
-    private static void group(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] y,
-            int yo, int ys, int live) {
+    /** Floats of the per-worker sums {@link #multiply} keeps for {@code batch} rows: 16 per row, whole packed groups. */
+    static int accumulatorFloats(int batch) {
+        return (batch + PACK_ROWS - 1) / PACK_ROWS * PACK_ROWS * GROUP_ROWS;
+    }
+
+    /** One packed group of {@code live} (1 to 32) rows, sums at {@code acc[ao]}. */
+    private static void group(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po,
+            float[] acc, int ao, int live) {
         if (live > 24) {
-            rows24(q4, w, go, cols, dec, p, po, y, yo, ys, 24);
-            rows8(q4, w, go, cols, dec, p, po + 24, y, yo + 24 * ys, ys, live - 24);
+            rows24(q4, w, go, cols, dec, p, po, acc, ao);
+            rows8(q4, w, go, cols, dec, p, po + 24, acc, ao + 24 * GROUP_ROWS);
         } else if (live > 16) {
-            rows24(q4, w, go, cols, dec, p, po, y, yo, ys, live);
+            rows24(q4, w, go, cols, dec, p, po, acc, ao);
         } else if (live > 8) {
-            rows16(q4, w, go, cols, dec, p, po, y, yo, ys, live);
+            rows16(q4, w, go, cols, dec, p, po, acc, ao);
         } else if (live > 4) {
-            rows8(q4, w, go, cols, dec, p, po, y, yo, ys, live);
+            rows8(q4, w, go, cols, dec, p, po, acc, ao);
         } else {
-            rows4(q4, w, go, cols, dec, p, po, y, yo, ys, live);
+            rows4(q4, w, go, cols, dec, p, po, acc, ao);
         }
     }
 
-    /** 24 activation rows of a pass (see {@link #multiply}); rows from {@code live} on are computed but not stored. */
-    private static void rows24(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] y, int yo, int ys, int live) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0, a16 = a0, a17 = a0, a18 = a0, a19 = a0, a20 = a0, a21 = a0, a22 = a0, a23 = a0;
-        long off = go;
+    /** 24 activation rows of a pass (see {@link #multiply}): sums from and back into {@code acc[ao ...]}. */
+    private static void rows24(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] acc,
+            int ao) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, ao + 0);
+        FloatVector a1 = FloatVector.fromArray(F, acc, ao + 16);
+        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 32);
+        FloatVector a3 = FloatVector.fromArray(F, acc, ao + 48);
+        FloatVector a4 = FloatVector.fromArray(F, acc, ao + 64);
+        FloatVector a5 = FloatVector.fromArray(F, acc, ao + 80);
+        FloatVector a6 = FloatVector.fromArray(F, acc, ao + 96);
+        FloatVector a7 = FloatVector.fromArray(F, acc, ao + 112);
+        FloatVector a8 = FloatVector.fromArray(F, acc, ao + 128);
+        FloatVector a9 = FloatVector.fromArray(F, acc, ao + 144);
+        FloatVector a10 = FloatVector.fromArray(F, acc, ao + 160);
+        FloatVector a11 = FloatVector.fromArray(F, acc, ao + 176);
+        FloatVector a12 = FloatVector.fromArray(F, acc, ao + 192);
+        FloatVector a13 = FloatVector.fromArray(F, acc, ao + 208);
+        FloatVector a14 = FloatVector.fromArray(F, acc, ao + 224);
+        FloatVector a15 = FloatVector.fromArray(F, acc, ao + 240);
+        FloatVector a16 = FloatVector.fromArray(F, acc, ao + 256);
+        FloatVector a17 = FloatVector.fromArray(F, acc, ao + 272);
+        FloatVector a18 = FloatVector.fromArray(F, acc, ao + 288);
+        FloatVector a19 = FloatVector.fromArray(F, acc, ao + 304);
+        FloatVector a20 = FloatVector.fromArray(F, acc, ao + 320);
+        FloatVector a21 = FloatVector.fromArray(F, acc, ao + 336);
+        FloatVector a22 = FloatVector.fromArray(F, acc, ao + 352);
+        FloatVector a23 = FloatVector.fromArray(F, acc, ao + 368);
         long blockBytes = q4 ? blockBytes(GgmlType.Q4_0) : blockBytes(GgmlType.Q8_0);
+        long off = go;
         int at = po;
         for (int c = 0; c < cols; c += 32, off += blockBytes) {
             FloatVector d = FloatVector.fromMemorySegment(F, w, off, LE);
-            if (q4) {
-                decodeQ4_0Block(w, off, d, dec);
-            }
             for (int k = 0; k < 32; k++, at += PACK_ROWS) {
-                FloatVector v = q4 ? FloatVector.fromArray(F, dec, k * GROUP_ROWS)
+                FloatVector v = q4 ? FloatVector.fromArray(F, dec, (c + k) * GROUP_ROWS)
                         : ((FloatVector) ByteVector.fromMemorySegment(Q, w, off + SCALE_BYTES + (long) k * GROUP_ROWS, LE)
                                 .convertShape(VectorOperators.B2F, F, 0)).mul(d);
                 a0 = v.fma(FloatVector.broadcast(F, p[at + 0]), a0);
@@ -364,91 +426,58 @@ final class RowGroups {
                 a23 = v.fma(FloatVector.broadcast(F, p[at + 23]), a23);
             }
         }
-        a0.intoArray(y, yo);
-        if (live > 1) {
-            a1.intoArray(y, yo + 1 * ys);
-        }
-        if (live > 2) {
-            a2.intoArray(y, yo + 2 * ys);
-        }
-        if (live > 3) {
-            a3.intoArray(y, yo + 3 * ys);
-        }
-        if (live > 4) {
-            a4.intoArray(y, yo + 4 * ys);
-        }
-        if (live > 5) {
-            a5.intoArray(y, yo + 5 * ys);
-        }
-        if (live > 6) {
-            a6.intoArray(y, yo + 6 * ys);
-        }
-        if (live > 7) {
-            a7.intoArray(y, yo + 7 * ys);
-        }
-        if (live > 8) {
-            a8.intoArray(y, yo + 8 * ys);
-        }
-        if (live > 9) {
-            a9.intoArray(y, yo + 9 * ys);
-        }
-        if (live > 10) {
-            a10.intoArray(y, yo + 10 * ys);
-        }
-        if (live > 11) {
-            a11.intoArray(y, yo + 11 * ys);
-        }
-        if (live > 12) {
-            a12.intoArray(y, yo + 12 * ys);
-        }
-        if (live > 13) {
-            a13.intoArray(y, yo + 13 * ys);
-        }
-        if (live > 14) {
-            a14.intoArray(y, yo + 14 * ys);
-        }
-        if (live > 15) {
-            a15.intoArray(y, yo + 15 * ys);
-        }
-        if (live > 16) {
-            a16.intoArray(y, yo + 16 * ys);
-        }
-        if (live > 17) {
-            a17.intoArray(y, yo + 17 * ys);
-        }
-        if (live > 18) {
-            a18.intoArray(y, yo + 18 * ys);
-        }
-        if (live > 19) {
-            a19.intoArray(y, yo + 19 * ys);
-        }
-        if (live > 20) {
-            a20.intoArray(y, yo + 20 * ys);
-        }
-        if (live > 21) {
-            a21.intoArray(y, yo + 21 * ys);
-        }
-        if (live > 22) {
-            a22.intoArray(y, yo + 22 * ys);
-        }
-        if (live > 23) {
-            a23.intoArray(y, yo + 23 * ys);
-        }
+        a0.intoArray(acc, ao + 0);
+        a1.intoArray(acc, ao + 16);
+        a2.intoArray(acc, ao + 32);
+        a3.intoArray(acc, ao + 48);
+        a4.intoArray(acc, ao + 64);
+        a5.intoArray(acc, ao + 80);
+        a6.intoArray(acc, ao + 96);
+        a7.intoArray(acc, ao + 112);
+        a8.intoArray(acc, ao + 128);
+        a9.intoArray(acc, ao + 144);
+        a10.intoArray(acc, ao + 160);
+        a11.intoArray(acc, ao + 176);
+        a12.intoArray(acc, ao + 192);
+        a13.intoArray(acc, ao + 208);
+        a14.intoArray(acc, ao + 224);
+        a15.intoArray(acc, ao + 240);
+        a16.intoArray(acc, ao + 256);
+        a17.intoArray(acc, ao + 272);
+        a18.intoArray(acc, ao + 288);
+        a19.intoArray(acc, ao + 304);
+        a20.intoArray(acc, ao + 320);
+        a21.intoArray(acc, ao + 336);
+        a22.intoArray(acc, ao + 352);
+        a23.intoArray(acc, ao + 368);
     }
 
-    /** 16 activation rows of a pass (see {@link #multiply}); rows from {@code live} on are computed but not stored. */
-    private static void rows16(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] y, int yo, int ys, int live) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
-        long off = go;
+    /** 16 activation rows of a pass, as {@link #rows24}. */
+    private static void rows16(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] acc,
+            int ao) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, ao + 0);
+        FloatVector a1 = FloatVector.fromArray(F, acc, ao + 16);
+        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 32);
+        FloatVector a3 = FloatVector.fromArray(F, acc, ao + 48);
+        FloatVector a4 = FloatVector.fromArray(F, acc, ao + 64);
+        FloatVector a5 = FloatVector.fromArray(F, acc, ao + 80);
+        FloatVector a6 = FloatVector.fromArray(F, acc, ao + 96);
+        FloatVector a7 = FloatVector.fromArray(F, acc, ao + 112);
+        FloatVector a8 = FloatVector.fromArray(F, acc, ao + 128);
+        FloatVector a9 = FloatVector.fromArray(F, acc, ao + 144);
+        FloatVector a10 = FloatVector.fromArray(F, acc, ao + 160);
+        FloatVector a11 = FloatVector.fromArray(F, acc, ao + 176);
+        FloatVector a12 = FloatVector.fromArray(F, acc, ao + 192);
+        FloatVector a13 = FloatVector.fromArray(F, acc, ao + 208);
+        FloatVector a14 = FloatVector.fromArray(F, acc, ao + 224);
+        FloatVector a15 = FloatVector.fromArray(F, acc, ao + 240);
         long blockBytes = q4 ? blockBytes(GgmlType.Q4_0) : blockBytes(GgmlType.Q8_0);
+        long off = go;
         int at = po;
         for (int c = 0; c < cols; c += 32, off += blockBytes) {
             FloatVector d = FloatVector.fromMemorySegment(F, w, off, LE);
-            if (q4) {
-                decodeQ4_0Block(w, off, d, dec);
-            }
             for (int k = 0; k < 32; k++, at += PACK_ROWS) {
-                FloatVector v = q4 ? FloatVector.fromArray(F, dec, k * GROUP_ROWS)
+                FloatVector v = q4 ? FloatVector.fromArray(F, dec, (c + k) * GROUP_ROWS)
                         : ((FloatVector) ByteVector.fromMemorySegment(Q, w, off + SCALE_BYTES + (long) k * GROUP_ROWS, LE)
                                 .convertShape(VectorOperators.B2F, F, 0)).mul(d);
                 a0 = v.fma(FloatVector.broadcast(F, p[at + 0]), a0);
@@ -469,67 +498,42 @@ final class RowGroups {
                 a15 = v.fma(FloatVector.broadcast(F, p[at + 15]), a15);
             }
         }
-        a0.intoArray(y, yo);
-        if (live > 1) {
-            a1.intoArray(y, yo + 1 * ys);
-        }
-        if (live > 2) {
-            a2.intoArray(y, yo + 2 * ys);
-        }
-        if (live > 3) {
-            a3.intoArray(y, yo + 3 * ys);
-        }
-        if (live > 4) {
-            a4.intoArray(y, yo + 4 * ys);
-        }
-        if (live > 5) {
-            a5.intoArray(y, yo + 5 * ys);
-        }
-        if (live > 6) {
-            a6.intoArray(y, yo + 6 * ys);
-        }
-        if (live > 7) {
-            a7.intoArray(y, yo + 7 * ys);
-        }
-        if (live > 8) {
-            a8.intoArray(y, yo + 8 * ys);
-        }
-        if (live > 9) {
-            a9.intoArray(y, yo + 9 * ys);
-        }
-        if (live > 10) {
-            a10.intoArray(y, yo + 10 * ys);
-        }
-        if (live > 11) {
-            a11.intoArray(y, yo + 11 * ys);
-        }
-        if (live > 12) {
-            a12.intoArray(y, yo + 12 * ys);
-        }
-        if (live > 13) {
-            a13.intoArray(y, yo + 13 * ys);
-        }
-        if (live > 14) {
-            a14.intoArray(y, yo + 14 * ys);
-        }
-        if (live > 15) {
-            a15.intoArray(y, yo + 15 * ys);
-        }
+        a0.intoArray(acc, ao + 0);
+        a1.intoArray(acc, ao + 16);
+        a2.intoArray(acc, ao + 32);
+        a3.intoArray(acc, ao + 48);
+        a4.intoArray(acc, ao + 64);
+        a5.intoArray(acc, ao + 80);
+        a6.intoArray(acc, ao + 96);
+        a7.intoArray(acc, ao + 112);
+        a8.intoArray(acc, ao + 128);
+        a9.intoArray(acc, ao + 144);
+        a10.intoArray(acc, ao + 160);
+        a11.intoArray(acc, ao + 176);
+        a12.intoArray(acc, ao + 192);
+        a13.intoArray(acc, ao + 208);
+        a14.intoArray(acc, ao + 224);
+        a15.intoArray(acc, ao + 240);
     }
 
-    /** 8 activation rows of a pass (see {@link #multiply}); rows from {@code live} on are computed but not stored. */
-    private static void rows8(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] y, int yo, int ys, int live) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        long off = go;
+    /** 8 activation rows of a pass, as {@link #rows24}. */
+    private static void rows8(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] acc,
+            int ao) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, ao + 0);
+        FloatVector a1 = FloatVector.fromArray(F, acc, ao + 16);
+        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 32);
+        FloatVector a3 = FloatVector.fromArray(F, acc, ao + 48);
+        FloatVector a4 = FloatVector.fromArray(F, acc, ao + 64);
+        FloatVector a5 = FloatVector.fromArray(F, acc, ao + 80);
+        FloatVector a6 = FloatVector.fromArray(F, acc, ao + 96);
+        FloatVector a7 = FloatVector.fromArray(F, acc, ao + 112);
         long blockBytes = q4 ? blockBytes(GgmlType.Q4_0) : blockBytes(GgmlType.Q8_0);
+        long off = go;
         int at = po;
         for (int c = 0; c < cols; c += 32, off += blockBytes) {
             FloatVector d = FloatVector.fromMemorySegment(F, w, off, LE);
-            if (q4) {
-                decodeQ4_0Block(w, off, d, dec);
-            }
             for (int k = 0; k < 32; k++, at += PACK_ROWS) {
-                FloatVector v = q4 ? FloatVector.fromArray(F, dec, k * GROUP_ROWS)
+                FloatVector v = q4 ? FloatVector.fromArray(F, dec, (c + k) * GROUP_ROWS)
                         : ((FloatVector) ByteVector.fromMemorySegment(Q, w, off + SCALE_BYTES + (long) k * GROUP_ROWS, LE)
                                 .convertShape(VectorOperators.B2F, F, 0)).mul(d);
                 a0 = v.fma(FloatVector.broadcast(F, p[at + 0]), a0);
@@ -542,43 +546,30 @@ final class RowGroups {
                 a7 = v.fma(FloatVector.broadcast(F, p[at + 7]), a7);
             }
         }
-        a0.intoArray(y, yo);
-        if (live > 1) {
-            a1.intoArray(y, yo + 1 * ys);
-        }
-        if (live > 2) {
-            a2.intoArray(y, yo + 2 * ys);
-        }
-        if (live > 3) {
-            a3.intoArray(y, yo + 3 * ys);
-        }
-        if (live > 4) {
-            a4.intoArray(y, yo + 4 * ys);
-        }
-        if (live > 5) {
-            a5.intoArray(y, yo + 5 * ys);
-        }
-        if (live > 6) {
-            a6.intoArray(y, yo + 6 * ys);
-        }
-        if (live > 7) {
-            a7.intoArray(y, yo + 7 * ys);
-        }
+        a0.intoArray(acc, ao + 0);
+        a1.intoArray(acc, ao + 16);
+        a2.intoArray(acc, ao + 32);
+        a3.intoArray(acc, ao + 48);
+        a4.intoArray(acc, ao + 64);
+        a5.intoArray(acc, ao + 80);
+        a6.intoArray(acc, ao + 96);
+        a7.intoArray(acc, ao + 112);
     }
 
-    /** 4 activation rows of a pass (see {@link #multiply}); rows from {@code live} on are computed but not stored. */
-    private static void rows4(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] y, int yo, int ys, int live) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        long off = go;
+    /** 4 activation rows of a pass, as {@link #rows24}. */
+    private static void rows4(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] acc,
+            int ao) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, ao + 0);
+        FloatVector a1 = FloatVector.fromArray(F, acc, ao + 16);
+        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 32);
+        FloatVector a3 = FloatVector.fromArray(F, acc, ao + 48);
         long blockBytes = q4 ? blockBytes(GgmlType.Q4_0) : blockBytes(GgmlType.Q8_0);
+        long off = go;
         int at = po;
         for (int c = 0; c < cols; c += 32, off += blockBytes) {
             FloatVector d = FloatVector.fromMemorySegment(F, w, off, LE);
-            if (q4) {
-                decodeQ4_0Block(w, off, d, dec);
-            }
             for (int k = 0; k < 32; k++, at += PACK_ROWS) {
-                FloatVector v = q4 ? FloatVector.fromArray(F, dec, k * GROUP_ROWS)
+                FloatVector v = q4 ? FloatVector.fromArray(F, dec, (c + k) * GROUP_ROWS)
                         : ((FloatVector) ByteVector.fromMemorySegment(Q, w, off + SCALE_BYTES + (long) k * GROUP_ROWS, LE)
                                 .convertShape(VectorOperators.B2F, F, 0)).mul(d);
                 a0 = v.fma(FloatVector.broadcast(F, p[at + 0]), a0);
@@ -587,16 +578,10 @@ final class RowGroups {
                 a3 = v.fma(FloatVector.broadcast(F, p[at + 3]), a3);
             }
         }
-        a0.intoArray(y, yo);
-        if (live > 1) {
-            a1.intoArray(y, yo + 1 * ys);
-        }
-        if (live > 2) {
-            a2.intoArray(y, yo + 2 * ys);
-        }
-        if (live > 3) {
-            a3.intoArray(y, yo + 3 * ys);
-        }
+        a0.intoArray(acc, ao + 0);
+        a1.intoArray(acc, ao + 16);
+        a2.intoArray(acc, ao + 32);
+        a3.intoArray(acc, ao + 48);
     }
 
 }

@@ -34,14 +34,15 @@ import jdk.incubator.vector.VectorSpecies;
  * take the broadcast tiles or, below their threshold, 4x4 dot-product tiles ({@link DenseKernels}):
  * correct, not fast.
  *
- * <p>Q8_0 with 16 lanes is stored in 16-row groups ({@link #preferredLayout}, {@link RowGroups}; Q4_0
- * groups are multiplied too when given) and takes none of the above up to
+ * <p>Q8_0 and Q4_0 with 16 lanes are stored in 16-row groups ({@link #preferredLayout},
+ * {@link RowGroups}) and take none of the above up to
  * {@link #groupKernelsMaxBatch} rows: the group kernels widen each column's 16 weights into a vector over output rows and multiply it into
  * broadcast activations (batches up to {@link #GROUP_ROW_BY_ROW_LIMIT} one activation row at a time
  * from the rows as they are, larger batches packed in groups of 32 rows). Larger batches (prefill
  * chunks) decode each group into rows for the broadcast tiles. Measured against the row layout's
- * paths, alternating builds (docs/performance.md items 15 and 16): Q8_0 at 32 streams +7-12%, 8
- * streams +4%, prefill of 512 tokens through the tiles 5-8% faster than through the passes.
+ * paths, alternating builds (docs/performance.md items 15-17): Q8_0 at 32 streams +7-12%, 8
+ * streams +4%, prefill of 512 tokens through the tiles 5-8% faster than through the passes; Q4_0
+ * one stream +25-35%, 32 streams +8%.
  * Grouped matrices given to other species are decoded row by row by the scalar decoder.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
@@ -108,8 +109,10 @@ public final class SimdMatMul implements MatMul {
     private final MemorySegment[] decoded;
     private final float[][] scalarRows;
     private final float[][] scratch;
-    /** Per worker: one decoded block of a weight group ({@link RowGroups#DECODED_BLOCK} floats). */
-    private final float[][] decodedBlocks;
+    /** Per worker: a decoded weight group or block ({@link RowGroups#decodeBufferFloats}), grown per width. */
+    private final float[][] decodedGroups;
+    /** Per worker: the group passes' sums ({@link RowGroups#accumulatorFloats}), grown per batch. */
+    private final float[][] sums;
     private MemorySegment activations = MemorySegment.NULL;
     /** Row groups: the activations packed in groups of 32 rows ({@link BatchKernels#packWide}), and a view of them. */
     private float[] packedGroups = new float[0];
@@ -141,7 +144,8 @@ public final class SimdMatMul implements MatMul {
         this.batchKernels = SpeciesSpecializer.instantiate(MethodHandles.lookup(), BatchKernels.class,
                 "BroadcastTileKernels", species);
         this.scratch = new float[pool.numThreads()][BatchKernels.SCRATCH_FLOATS];
-        this.decodedBlocks = new float[pool.numThreads()][RowGroups.DECODED_BLOCK];
+        this.decodedGroups = new float[pool.numThreads()][RowGroups.DECODED_BLOCK];
+        this.sums = new float[pool.numThreads()][0];
         this.groupLanes = species.length() == RowGroups.GROUP_ROWS;
         this.gatherLanes = new int[pool.numThreads()][16];
         this.minBroadcastBatch = minBroadcastBatch(species.length());
@@ -158,14 +162,13 @@ public final class SimdMatMul implements MatMul {
     }
 
     /**
-     * Q8_0 in 16-row groups where the species has 16 lanes (what {@link RowGroups} reads), else rows.
-     * Q4_0 groups, which this product also multiplies, are not asked for: one stream ran 20-33%
-     * faster on them, but 32 streams on SmolLM2 Q4_0 ran 30-40% slower end to end, for a reason not
-     * yet found (docs/performance.md item 16).
+     * Q8_0 and Q4_0 in 16-row groups where the species has 16 lanes (what {@link RowGroups} reads),
+     * else rows. (Q4_0 stayed in rows for a session: its passes decoded each block inside the pass
+     * loop and ran 2x slower than the row layout's tiles at 32 rows; see {@link RowGroups#decodeQ4_0Group}.)
      */
     @Override
     public WeightMatrix.Layout preferredLayout(GgmlType type) {
-        return type == GgmlType.Q8_0 && groupLanes ? WeightMatrix.Layout.ROW_GROUPS : WeightMatrix.Layout.ROWS;
+        return RowGroups.holds(type) && groupLanes ? WeightMatrix.Layout.ROW_GROUPS : WeightMatrix.Layout.ROWS;
     }
 
     @Override
@@ -229,8 +232,8 @@ public final class SimdMatMul implements MatMul {
      * one decoded group across every activation row. Measured with two threads (SmolLM2, docs/
      * performance.md item 16): Q8_0's group passes beat the tiles up to the 160-row steps of 32
      * streams with prefill mixed in and lose at 512 (prefill of 512 tokens 5-8% faster through the
-     * tiles); Q4_0's passes, which decode each block into a buffer first, ran at 0.4-0.7x the tiles'
-     * speed at 512 rows and 1.0-1.2x at 64.
+     * tiles); Q4_0's passes, with each group decoded whole first, ran prefill of 512 tokens at the
+     * tiles' speed (897, 918 vs 899, 924 tok/s), so the tiles keep those batches as for Q8_0.
      */
     static int groupKernelsMaxBatch(GgmlType type) {
         return type == GgmlType.Q8_0 ? 256 : 64;
@@ -253,6 +256,16 @@ public final class SimdMatMul implements MatMul {
                 packedGroupsView = MemorySegment.ofArray(packedGroups);
             }
             pack(x, xOffset, xStride, batch, cols, ld, true, packedGroupsView);
+        }
+        if (decodedGroups[0].length < RowGroups.decodeBufferFloats(cols)) {
+            for (int i = 0; i < decodedGroups.length; i++) {
+                decodedGroups[i] = new float[RowGroups.decodeBufferFloats(cols)];
+            }
+        }
+        if (sums[0].length < RowGroups.accumulatorFloats(batch)) {
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] = new float[RowGroups.accumulatorFloats(batch)];
+            }
         }
         int groups = ceilDiv(w.rows(), RowGroups.GROUP_ROWS);
         int tasksPerThread = batch == 1 ? BATCH1_TASKS_PER_THREAD
@@ -493,7 +506,7 @@ public final class SimdMatMul implements MatMul {
                 if (kind >= 0) {
                     rowKernels.decodeRows(kind, w.data(), rowBytes, cols, r, n, buf, ld);
                 } else if (groupLanes && w.layout() == WeightMatrix.Layout.ROW_GROUPS) {
-                    RowGroups.decodeRows(w.type(), w.data(), cols, r, n, buf, ld, decodedBlocks[workerIndex]);
+                    RowGroups.decodeRows(w.type(), w.data(), cols, r, n, buf, ld, decodedGroups[workerIndex]);
                 } else {
                     decodeScalar(r, n, buf, scalarRows[workerIndex]);
                 }
@@ -557,12 +570,13 @@ public final class SimdMatMul implements MatMul {
             int firstGroup = taskIndex * groupsPerTask;
             int endGroup = Math.min(ceilDiv(rows, RowGroups.GROUP_ROWS), firstGroup + groupsPerTask);
             float[] tmp = scratch[workerIndex];
-            float[] dec = decodedBlocks[workerIndex];
+            float[] dec = decodedGroups[workerIndex];
             for (int g = firstGroup; g < endGroup; g++) {
                 long go = g * groupBytes;
                 int r0 = g * RowGroups.GROUP_ROWS;
                 int m = Math.min(RowGroups.GROUP_ROWS, rows - r0);
-                // A last, partial group computes all 16 outputs into scratch; the real ones are copied out.
+                // Row by row, a last, partial group computes all 16 outputs into scratch and the real ones
+                // are copied out; the passes copy the first m of their sums themselves.
                 boolean full = m == RowGroups.GROUP_ROWS;
                 if (batch <= GROUP_ROW_BY_ROW_LIMIT) {
                     for (int b = 0; b < batch; b++) {
@@ -572,17 +586,9 @@ public final class SimdMatMul implements MatMul {
                             System.arraycopy(tmp, 0, y, yAt, m);
                         }
                     }
-                } else if (full) {
-                    RowGroups.multiply(type, data, go, cols, dec, packedGroups, 0, ld, batch, y, yOffset + r0, yStride);
                 } else {
-                    for (int b0 = 0; b0 < batch; b0 += RowGroups.PACK_ROWS) {
-                        int live = Math.min(RowGroups.PACK_ROWS, batch - b0);
-                        RowGroups.multiply(type, data, go, cols, dec, packedGroups, b0 * ld, ld, live, tmp, 0,
-                                RowGroups.GROUP_ROWS);
-                        for (int b = 0; b < live; b++) {
-                            System.arraycopy(tmp, b * RowGroups.GROUP_ROWS, y, yOffset + (b0 + b) * yStride + r0, m);
-                        }
-                    }
+                    RowGroups.multiply(type, data, go, cols, dec, sums[workerIndex], packedGroups, 0, ld, batch, y,
+                            yOffset + r0, yStride, m);
                 }
             }
         }

@@ -74,6 +74,14 @@ class RowGroupsTest {
         matchesReference(simd, type, new int[] {3, 16, 37, 64}, new int[] {32, 160});
     }
 
+    /** Q4_0's passes decode a whole group into a per-worker buffer, which a wider matrix grows. */
+    @ParameterizedTest(name = "{0}, {1} threads")
+    @CsvSource({"Q8_0, 2", "Q4_0, 1", "Q4_0, 2"})
+    void widerMatricesGrowTheDecodedGroupBuffer(GgmlType type, int threads) {
+        SimdMatMul simd = new SimdMatMul(threads == 1 ? onePool : twoPool, FloatVector.SPECIES_512);
+        matchesReference(simd, type, new int[] {37}, new int[] {64, 608});
+    }
+
     @ParameterizedTest
     @EnumSource(names = {"Q8_0", "Q4_0"})
     void otherSpeciesDecodeGroupsCorrectly(GgmlType type) {
@@ -118,14 +126,18 @@ class RowGroupsTest {
     }
 
     @Test
-    void sixteenLaneProductsPreferGroupsForQ8_0Only() {
-        assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(GgmlType.Q8_0))
-                .isEqualTo(WeightMatrix.Layout.ROW_GROUPS);
-        for (GgmlType other : new GgmlType[] {GgmlType.Q4_0, GgmlType.F16, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q4_K}) {
+    void sixteenLaneProductsPreferGroupsForQ8_0AndQ4_0Only() {
+        for (GgmlType grouped : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
+            assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(grouped)).as("%s", grouped)
+                    .isEqualTo(WeightMatrix.Layout.ROW_GROUPS);
+        }
+        for (GgmlType other : new GgmlType[] {GgmlType.F16, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q4_K}) {
             assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_512).preferredLayout(other)).as("%s", other)
                     .isEqualTo(WeightMatrix.Layout.ROWS);
         }
         assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_256).preferredLayout(GgmlType.Q8_0))
+                .isEqualTo(WeightMatrix.Layout.ROWS);
+        assertThat(new SimdMatMul(onePool, FloatVector.SPECIES_256).preferredLayout(GgmlType.Q4_0))
                 .isEqualTo(WeightMatrix.Layout.ROWS);
         assertThat(new ScalarMatMul().preferredLayout(GgmlType.Q8_0)).isEqualTo(WeightMatrix.Layout.ROWS);
     }
