@@ -36,7 +36,6 @@ final class BenchCommand implements Command {
     static final int DEFAULT_NUM_PROMPTS = 32;
     static final int DEFAULT_INPUT_LEN = 256;
     static final int DEFAULT_OUTPUT_LEN = 128;
-    static final int DEFAULT_WARMUP = 4;
     static final long SYNTH_SEED = 42;
 
     @Override
@@ -86,7 +85,7 @@ final class BenchCommand implements Command {
                 Option.value("--block-size", "N", "tokens per KV block (default 16)"),
                 KvCacheTypeOption.option(),
                 Option.flag("--no-prefix-cache", "turn prefix caching off"),
-                Option.value("--warmup", "N", "short warm-up requests before measuring (default " + DEFAULT_WARMUP + ")"),
+                Option.value("--warmup", "N", "short warm-up requests before measuring (default auto: as many as the run keeps in flight, 4 to 64)"),
                 Option.value("--bandwidth-gbs", "X", "memory bandwidth for the roofline (default: measured once per thread count and cached)"),
                 Option.value("--json", "FILE", "write every number and the configuration as JSON"),
                 Option.value("--html", "FILE", "write a self-contained HTML report with charts"),
@@ -114,8 +113,11 @@ final class BenchCommand implements Command {
         atLeast(problems, "--max-running", requested.maxRunningRequests(), 1);
         atLeast(problems, "--block-size", requested.blockSize(), 1);
         atLeast(problems, "--kv-cache-mib", kvMib, 0);
-        int warmup = o.intValue("--warmup", DEFAULT_WARMUP);
-        atLeast(problems, "--warmup", warmup, 0);
+        boolean autoWarmup = o.string("--warmup", "auto").trim().equals("auto");
+        int warmup = autoWarmup ? BenchPlan.AUTO_WARMUP : o.intValue("--warmup", 0);
+        if (!autoWarmup) {
+            atLeast(problems, "--warmup", warmup, 0);
+        }
         double bandwidth = o.doubleValue("--bandwidth-gbs", Double.NaN);
         if (o.has("--bandwidth-gbs") && !(bandwidth > 0 && Double.isFinite(bandwidth))) {
             problems.add("--bandwidth-gbs must be a positive number, got " + o.string("--bandwidth-gbs", ""));

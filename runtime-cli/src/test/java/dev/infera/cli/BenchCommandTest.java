@@ -97,6 +97,17 @@ class BenchCommandTest {
         assertThat((Long) mibRun.get("kv_cache_bytes")).isEqualTo((1L << 20) / bytesPerBlock * bytesPerBlock);
     }
 
+    @Test
+    void theDefaultWarmUpIsRecordedAsAuto(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("w.json");
+        Result r = run("bench", "--model", model(), "--num-prompts", "3", "--input-len", "8", "--output-len", "4",
+                "--ignore-eos", "--max-concurrency", "2", "--bandwidth-gbs", "10", "--json", json.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Map<String, Object> config = Json.asObject(Json.asObject(Json.parse(json), "root").get("config"), "config");
+        assertThat(config).containsEntry("warmup_requests", "auto");
+        assertThat(firstRun(json)).containsEntry("completed", 3L).containsEntry("total_output_tokens", 12L);
+    }
+
     private static Map<String, Object> firstRun(Path json) throws Exception {
         Map<String, Object> root = Json.asObject(Json.parse(json), "root");
         return Json.asObject(Json.asArray(root.get("runs"), "runs").getFirst(), "run");
@@ -112,6 +123,8 @@ class BenchCommandTest {
         assertError(run("bench", "--model", model(), "--request-rate", "-1"), "--request-rate");
         assertError(run("bench", "--model", model(), "--max-concurrency", "0"), "--max-concurrency");
         assertError(run("bench", "--model", model(), "--bandwidth-gbs", "0"), "--bandwidth-gbs");
+        assertError(run("bench", "--model", model(), "--warmup", "-1"), "--warmup must be at least 0");
+        assertError(run("bench", "--model", model(), "--warmup", "some"), "--warmup expects a whole number");
         assertError(run("bench", "--model", model(), "--json", dir.resolve("no/such/x.json").toString()),
                 "folder of --json does not exist");
         assertError(run("bench", "--model", dir.resolve("none.gguf").toString()), "file not found");

@@ -14,13 +14,39 @@ import java.util.Map;
  * @param numPromptsGiven   whether {@code --num-prompts} was given; a concurrency sweep otherwise runs
  *                          {@code max(8, 2 x concurrency)} prompts per level
  * @param sweep             the sweep, or null for a single run
- * @param warmupRequests    short requests run through each new engine before measuring (JIT warm-up)
+ * @param warmupRequests    short requests run through each new engine before measuring (JIT warm-up),
+ *                          or {@link #AUTO_WARMUP} for as many as each run keeps in flight
  * @param bandwidthGbs      memory bandwidth in GB/s, NaN when unknown
  * @param bandwidthSource   where the bandwidth came from ({@code --bandwidth-gbs}, measured, ...)
  */
 public record BenchPlan(Path model, String modelDescription, WorkloadSpec workload, boolean numPromptsGiven,
         LoadMode mode, Sweep sweep, EngineSettings engine, SamplingParams sampling, Slo slo, int warmupRequests,
         long weightBytesPerStep, double bandwidthGbs, String bandwidthSource) {
+
+    public BenchPlan {
+        if (warmupRequests < AUTO_WARMUP) {
+            throw new IllegalArgumentException("warm-up requests must be at least 0 (or AUTO_WARMUP), got " + warmupRequests);
+        }
+    }
+
+    /** {@code warmupRequests} meaning "as many as the run keeps in flight" (see {@link #warmupRequestsFor}). */
+    public static final int AUTO_WARMUP = -1;
+    /** The fewest warm-up requests {@link #AUTO_WARMUP} runs. */
+    public static final int MIN_AUTO_WARMUP = 4;
+    /** The most warm-up requests {@link #AUTO_WARMUP} runs (an open-loop run may keep every prompt in flight). */
+    public static final int MAX_AUTO_WARMUP = 64;
+
+    /**
+     * Warm-up requests before a run that keeps up to {@code concurrency} requests in flight: the
+     * number given, or with {@link #AUTO_WARMUP} that concurrency, clamped to
+     * [{@link #MIN_AUTO_WARMUP}, {@link #MAX_AUTO_WARMUP}].
+     */
+    public int warmupRequestsFor(int concurrency) {
+        if (warmupRequests != AUTO_WARMUP) {
+            return warmupRequests;
+        }
+        return Math.max(MIN_AUTO_WARMUP, Math.min(MAX_AUTO_WARMUP, concurrency));
+    }
 
     /** The workload of one sweep level (or of the single run when {@code sweep} is null). */
     public WorkloadSpec workloadAt(double level) {
@@ -46,7 +72,7 @@ public record BenchPlan(Path model, String modelDescription, WorkloadSpec worklo
         s.put("seed", sampling.seed().isPresent() ? sampling.seed().getAsLong() : null);
         m.put("sampling", s);
         m.put("slo", slo.isSet() ? slo.toJson() : null);
-        m.put("warmup_requests", warmupRequests);
+        m.put("warmup_requests", warmupRequests == AUTO_WARMUP ? "auto" : warmupRequests);
         m.put("weight_bytes_per_step", weightBytesPerStep);
         m.put("bandwidth_gbs", LatencyStats.finiteOrNull(bandwidthGbs));
         m.put("bandwidth_source", bandwidthSource);
