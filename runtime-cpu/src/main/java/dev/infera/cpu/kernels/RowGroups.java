@@ -144,6 +144,20 @@ final class RowGroups {
      * Batch 1: the 16 outputs of the group at byte {@code go} for the activation row at {@code x[xo]},
      * into {@code y[yo ... yo + 16)}.
      */
+    /**
+     * {@link #single} for two activation rows: Q4_0 widens each column once for both ({@link #pairQ4_0});
+     * Q8_0 runs the batch-1 kernel twice. Both rows' outputs equal their batch-1 outputs.
+     */
+    static void pair(GgmlType type, MemorySegment w, long go, int cols, float[] x, int xa, int xb, float[] y, int ya,
+            int yb) {
+        if (type == GgmlType.Q4_0) {
+            pairQ4_0(w, go, cols, x, xa, xb, y, ya, yb);
+        } else {
+            singleQ8_0(w, go, cols, x, xa, y, ya);
+            singleQ8_0(w, go, cols, x, xb, y, yb);
+        }
+    }
+
     static void single(GgmlType type, MemorySegment w, long go, int cols, float[] x, int xo, float[] y, int yo) {
         if (type == GgmlType.Q4_0) {
             singleQ4_0(w, go, cols, x, xo, y, yo);
@@ -226,6 +240,88 @@ final class RowGroups {
             acc = s0.add(s1).add(s2.add(s3)).add(s4.add(s5).add(s6.add(s7))).fma(d, acc);
         }
         acc.intoArray(y, yo);
+    }
+
+    /**
+     * {@link #singleQ4_0} for two activation rows at once ({@code x[xa ...]} and {@code x[xb ...]}
+     * into {@code y[ya ...]} and {@code y[yb ...]}): each column's weights are widened once for both
+     * rows, and each row's sums are the same operations in the same order as the batch-1 kernel's, so
+     * its outputs equal its batch-1 outputs exactly.
+     */
+    private static void pairQ4_0(MemorySegment w, long go, int cols, float[] x, int xa, int xb, float[] y, int ya, int yb) {
+        FloatVector acc = FloatVector.zero(F), accB = acc;
+        FloatVector v;
+        long off = go;
+        int ka = xa, kb = xb;
+        IntVector n;
+        for (int c = 0; c < cols; c += 32, ka += 16, kb += 16) {
+            FloatVector d = FloatVector.fromMemorySegment(F, w, off, LE);
+            off += SCALE_BYTES;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0, t5 = s0, t6 = s0, t7 = s0;
+            for (int j = 0; j < 16; j += 8, ka += 8, kb += 8, off += 8 * GROUP_ROWS) {
+                n = (IntVector) ByteVector.fromMemorySegment(Q, w, off + 0, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = ((FloatVector) n.and(15).sub(8).convert(VectorOperators.I2F, 0));
+                s0 = v.fma(FloatVector.broadcast(F, x[ka + 0]), s0);
+                t0 = v.fma(FloatVector.broadcast(F, x[kb + 0]), t0);
+                v = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0));
+                s4 = v.fma(FloatVector.broadcast(F, x[ka + 16]), s4);
+                t4 = v.fma(FloatVector.broadcast(F, x[kb + 16]), t4);
+                n = (IntVector) ByteVector.fromMemorySegment(Q, w, off + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = ((FloatVector) n.and(15).sub(8).convert(VectorOperators.I2F, 0));
+                s1 = v.fma(FloatVector.broadcast(F, x[ka + 1]), s1);
+                t1 = v.fma(FloatVector.broadcast(F, x[kb + 1]), t1);
+                v = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0));
+                s5 = v.fma(FloatVector.broadcast(F, x[ka + 17]), s5);
+                t5 = v.fma(FloatVector.broadcast(F, x[kb + 17]), t5);
+                n = (IntVector) ByteVector.fromMemorySegment(Q, w, off + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = ((FloatVector) n.and(15).sub(8).convert(VectorOperators.I2F, 0));
+                s2 = v.fma(FloatVector.broadcast(F, x[ka + 2]), s2);
+                t2 = v.fma(FloatVector.broadcast(F, x[kb + 2]), t2);
+                v = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0));
+                s6 = v.fma(FloatVector.broadcast(F, x[ka + 18]), s6);
+                t6 = v.fma(FloatVector.broadcast(F, x[kb + 18]), t6);
+                n = (IntVector) ByteVector.fromMemorySegment(Q, w, off + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = ((FloatVector) n.and(15).sub(8).convert(VectorOperators.I2F, 0));
+                s3 = v.fma(FloatVector.broadcast(F, x[ka + 3]), s3);
+                t3 = v.fma(FloatVector.broadcast(F, x[kb + 3]), t3);
+                v = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0));
+                s7 = v.fma(FloatVector.broadcast(F, x[ka + 19]), s7);
+                t7 = v.fma(FloatVector.broadcast(F, x[kb + 19]), t7);
+                n = (IntVector) ByteVector.fromMemorySegment(Q, w, off + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = ((FloatVector) n.and(15).sub(8).convert(VectorOperators.I2F, 0));
+                s0 = v.fma(FloatVector.broadcast(F, x[ka + 4]), s0);
+                t0 = v.fma(FloatVector.broadcast(F, x[kb + 4]), t0);
+                v = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0));
+                s4 = v.fma(FloatVector.broadcast(F, x[ka + 20]), s4);
+                t4 = v.fma(FloatVector.broadcast(F, x[kb + 20]), t4);
+                n = (IntVector) ByteVector.fromMemorySegment(Q, w, off + 80, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = ((FloatVector) n.and(15).sub(8).convert(VectorOperators.I2F, 0));
+                s1 = v.fma(FloatVector.broadcast(F, x[ka + 5]), s1);
+                t1 = v.fma(FloatVector.broadcast(F, x[kb + 5]), t1);
+                v = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0));
+                s5 = v.fma(FloatVector.broadcast(F, x[ka + 21]), s5);
+                t5 = v.fma(FloatVector.broadcast(F, x[kb + 21]), t5);
+                n = (IntVector) ByteVector.fromMemorySegment(Q, w, off + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = ((FloatVector) n.and(15).sub(8).convert(VectorOperators.I2F, 0));
+                s2 = v.fma(FloatVector.broadcast(F, x[ka + 6]), s2);
+                t2 = v.fma(FloatVector.broadcast(F, x[kb + 6]), t2);
+                v = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0));
+                s6 = v.fma(FloatVector.broadcast(F, x[ka + 22]), s6);
+                t6 = v.fma(FloatVector.broadcast(F, x[kb + 22]), t6);
+                n = (IntVector) ByteVector.fromMemorySegment(Q, w, off + 112, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = ((FloatVector) n.and(15).sub(8).convert(VectorOperators.I2F, 0));
+                s3 = v.fma(FloatVector.broadcast(F, x[ka + 7]), s3);
+                t3 = v.fma(FloatVector.broadcast(F, x[kb + 7]), t3);
+                v = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0));
+                s7 = v.fma(FloatVector.broadcast(F, x[ka + 23]), s7);
+                t7 = v.fma(FloatVector.broadcast(F, x[kb + 23]), t7);
+            }
+            acc = s0.add(s1).add(s2.add(s3)).add(s4.add(s5).add(s6.add(s7))).fma(d, acc);
+            accB = t0.add(t1).add(t2.add(t3)).add(t4.add(t5).add(t6.add(t7))).fma(d, accB);
+        }
+        acc.intoArray(y, ya);
+        accB.intoArray(y, yb);
     }
 
     /** Floats one decoded block takes: 32 columns of 16 rows ({@link #decodeRows}'s buffer). */

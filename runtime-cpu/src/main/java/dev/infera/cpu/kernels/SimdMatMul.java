@@ -221,8 +221,10 @@ public final class SimdMatMul implements MatMul {
     /**
      * Batches up to this size multiply a matrix in 16-row groups one activation row at a time with
      * the batch-1 kernel, group by group (the group comes from memory once and from L1 for the other
-     * rows); larger batches are packed and take the group passes, whose decoding per column and pass
-     * costs too much when a pass has only two or three live rows.
+     * rows; Q4_0 two rows at a time, widening each column once for both, {@link RowGroups#pair});
+     * larger batches are packed and take the group passes, which cost too much when a pass has only
+     * two or three live rows (SmolLM2 Q4_0, 2 streams: 120 tok/s through the passes against 278 row
+     * by row; 4 streams 200 against 303).
      */
     static final int GROUP_ROW_BY_ROW_LIMIT = 4;
 
@@ -232,11 +234,13 @@ public final class SimdMatMul implements MatMul {
      * one decoded group across every activation row. Measured with two threads (SmolLM2, docs/
      * performance.md item 16): Q8_0's group passes beat the tiles up to the 160-row steps of 32
      * streams with prefill mixed in and lose at 512 (prefill of 512 tokens 5-8% faster through the
-     * tiles); Q4_0's passes, with each group decoded whole first, ran prefill of 512 tokens at the
-     * tiles' speed (897, 918 vs 899, 924 tok/s), so the tiles keep those batches as for Q8_0.
+     * tiles). Q4_0 takes the same limit: with each group decoded whole first its passes ran prefill
+     * of 512 tokens at the tiles' speed (897, 918 vs 899, 924 tok/s), and the tiles' gathers out of a
+     * decoded group are slow at smaller batches (every batch above 4 through them: 40 against 77-82
+     * tok/s at 16 streams on the Llama-1B shape).
      */
     static int groupKernelsMaxBatch(GgmlType type) {
-        return type == GgmlType.Q8_0 ? 256 : 64;
+        return RowGroups.holds(type) ? 256 : 0;
     }
 
     /**
@@ -579,7 +583,18 @@ public final class SimdMatMul implements MatMul {
                 // are copied out; the passes copy the first m of their sums themselves.
                 boolean full = m == RowGroups.GROUP_ROWS;
                 if (batch <= GROUP_ROW_BY_ROW_LIMIT) {
-                    for (int b = 0; b < batch; b++) {
+                    int b = 0;
+                    for (; b + 1 < batch; b += 2) {
+                        int yA = yOffset + b * yStride + r0;
+                        int yB = yA + yStride;
+                        RowGroups.pair(type, data, go, cols, x, xOffset + b * xStride, xOffset + (b + 1) * xStride,
+                                full ? y : tmp, full ? yA : 0, full ? yB : RowGroups.GROUP_ROWS);
+                        if (!full) {
+                            System.arraycopy(tmp, 0, y, yA, m);
+                            System.arraycopy(tmp, RowGroups.GROUP_ROWS, y, yB, m);
+                        }
+                    }
+                    if (b < batch) {
                         int yAt = yOffset + b * yStride + r0;
                         RowGroups.single(type, data, go, cols, x, xOffset + b * xStride, full ? y : tmp, full ? yAt : 0);
                         if (!full) {

@@ -74,6 +74,32 @@ class RowGroupsTest {
         matchesReference(simd, type, new int[] {3, 16, 37, 64}, new int[] {32, 160});
     }
 
+    /**
+     * Batches of 2-4 rows run the batch-1 kernel row by row, Q4_0 two rows at a time
+     * ({@link RowGroups#pair}): every row's outputs are bit for bit its batch-1 outputs.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0"})
+    void smallBatchRowsEqualTheirBatchOneResultsExactly(GgmlType type) {
+        SimdMatMul simd = new SimdMatMul(twoPool, FloatVector.SPECIES_512);
+        Random random = new Random(11);
+        for (int rows : new int[] {37, 64}) {
+            int cols = 160;
+            WeightMatrix g = grouped(TestMatrices.random(type, rows, cols, random.nextLong()));
+            for (int batch = 2; batch <= SimdMatMul.GROUP_ROW_BY_ROW_LIMIT; batch++) {
+                float[] x = TestMatrices.gaussian(random, batch * cols);
+                float[] y = new float[batch * rows];
+                simd.apply(g, x, 0, cols, batch, y, 0, rows);
+                for (int b = 0; b < batch; b++) {
+                    float[] one = new float[rows];
+                    simd.apply(g, x, b * cols, cols, 1, one, 0, rows);
+                    assertThat(java.util.Arrays.copyOfRange(y, b * rows, (b + 1) * rows))
+                            .as("%s %d rows, batch %d, row %d", type, rows, batch, b).containsExactly(one);
+                }
+            }
+        }
+    }
+
     /** Q4_0's passes decode a whole group into a per-worker buffer, which a wider matrix grows. */
     @ParameterizedTest(name = "{0}, {1} threads")
     @CsvSource({"Q8_0, 2", "Q4_0, 1", "Q4_0, 2"})
