@@ -37,7 +37,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>With {@code engine kvCacheType} in place of {@code CLASS FIELD} the values are
  * {@link KvCacheType} names and each gets its own engine (1 GiB of KV cache each), run in turn the same
- * way.
+ * way. With {@code build:CLASS FIELD} the switch is read while an engine is built (a weight layout
+ * chosen at load, say): each value gets its own engine, built with the switch at that value.
  */
 public final class InterleavedSwitch {
 
@@ -67,13 +68,14 @@ public final class InterleavedSwitch {
                 for (String v : values) {
                     engines.add(builder(model).kvCacheType(KvCacheType.valueOf(v)).build());
                 }
-            } else {
-                field = Class.forName(args[1]).getDeclaredField(args[2]);
-                if (!Modifier.isStatic(field.getModifiers()) || Modifier.isFinal(field.getModifiers())
-                        || field.getType() != int.class) {
-                    throw new IllegalArgumentException(args[1] + "." + args[2] + " must be a non-final static int");
+            } else if (args[1].startsWith("build:")) {
+                Field atBuild = switchField(args[1].substring("build:".length()), args[2]);
+                for (String v : values) {
+                    atBuild.setInt(null, Integer.parseInt(v));
+                    engines.add(builder(model).build());
                 }
-                field.setAccessible(true);
+            } else {
+                field = switchField(args[1], args[2]);
                 engines.add(builder(model).build());
             }
             List<List<Double>> speeds = new ArrayList<>();
@@ -103,6 +105,15 @@ public final class InterleavedSwitch {
                 e.close();
             }
         }
+    }
+
+    private static Field switchField(String className, String name) throws ReflectiveOperationException {
+        Field f = Class.forName(className).getDeclaredField(name);
+        if (!Modifier.isStatic(f.getModifiers()) || Modifier.isFinal(f.getModifiers()) || f.getType() != int.class) {
+            throw new IllegalArgumentException(className + "." + name + " must be a non-final static int");
+        }
+        f.setAccessible(true);
+        return f;
     }
 
     private static InferenceEngineBuilder builder(Path model) {
