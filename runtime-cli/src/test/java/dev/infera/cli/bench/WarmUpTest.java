@@ -29,8 +29,9 @@ class WarmUpTest {
     }
 
     @Test
-    void warmUpRequestsAskForOneMoreTokenEachSoTheBatchShrinksStepByStep() {
-        WorkloadSpec warm = new WorkloadSpec(5, 12, BenchRunner.WARMUP_OUTPUT_TOKENS, 0, 0, 1, 7);
+    void warmUpRequestsAskForOneMoreTokenEachSoTheBatchShrinksStepByStepAndOnlyTheFirstHasALongPrompt() {
+        WorkloadSpec warm = new WorkloadSpec(5, BenchRunner.WARMUP_SHORT_INPUT_TOKENS + 20,
+                BenchRunner.WARMUP_OUTPUT_TOKENS, 0, 0, 1, 7);
         int[] pool = {5, 6, 7, 8, 9};
         List<Workload.Request> requests = BenchRunner.warmUpRequests(warm, pool);
         assertThat(requests).hasSize(5);
@@ -38,7 +39,8 @@ class WarmUpTest {
             Workload.Request r = requests.get(i);
             assertThat(r.index()).isEqualTo(i);
             assertThat(r.outputTokens()).isEqualTo(BenchRunner.WARMUP_OUTPUT_TOKENS + i);
-            assertThat(r.promptTokens()).hasSize(12);
+            assertThat(r.promptTokens()).hasSize(i == 0 ? BenchRunner.WARMUP_SHORT_INPUT_TOKENS + 20
+                    : BenchRunner.WARMUP_SHORT_INPUT_TOKENS);
         }
     }
 }
