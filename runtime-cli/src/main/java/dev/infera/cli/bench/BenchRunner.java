@@ -69,8 +69,11 @@ public final class BenchRunner {
         int warmups = plan.warmupRequestsFor(concurrent);
         WorkloadSpec warm = new WorkloadSpec(Math.max(1, warmups), Math.min(spec.maxPromptTokens(), WARMUP_MAX_INPUT_TOKENS),
                 WARMUP_OUTPUT_TOKENS, 0, 0, 1, spec.seed() + WARMUP_SEED_OFFSET);
-        int perSequence = Math.max(spec.maxPromptTokens() + spec.maxOutputTokens(),
-                warm.maxPromptTokens() + WARMUP_OUTPUT_TOKENS + warmups);
+        // The longest warm-up sequences: the first (whole prompt, 16 tokens out) and the last (short
+        // prompt, 16 + warmups - 1 out).
+        int warmPerSequence = warmups == 0 ? 0 : Math.max(warm.maxPromptTokens() + WARMUP_OUTPUT_TOKENS,
+                Math.min(warm.maxPromptTokens(), WARMUP_SHORT_INPUT_TOKENS) + WARMUP_OUTPUT_TOKENS + warmups - 1);
+        int perSequence = Math.max(spec.maxPromptTokens() + spec.maxOutputTokens(), warmPerSequence);
         int kvTokens = plan.engine().kvCacheTokensFor(Math.max(concurrent, warmups), perSequence, spec.numPrefixes(),
                 spec.prefixLen());
         try (InferenceEngine engine = plan.engine().start(plan.model(), kvTokens, spec.numPrompts() + warmups)) {
