@@ -107,8 +107,9 @@ class JoinedMatricesTest {
         Random rnd = new Random(8);
         try (CpuBackend fast = CpuBackend.create(new BackendContext(weights, 2));
                 CpuBackend reference = CpuBackend.scalarReference(weights)) {
-            // Each backend stores the weights as its own matrix product asks: Q8_0 groups for 16 lanes.
-            WeightMatrix.Layout expected = FloatVector.SPECIES_PREFERRED.length() == 16 && type == GgmlType.Q8_0
+            // Each backend stores the weights as its own matrix product asks: Q8_0 and Q4_0 groups for 16 lanes.
+            WeightMatrix.Layout expected = FloatVector.SPECIES_PREFERRED.length() == 16
+                    && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0)
                     ? WeightMatrix.Layout.ROW_GROUPS : WeightMatrix.Layout.ROWS;
             assertThat(fast.model().layers[0].qkv().layout()).isEqualTo(expected);
             assertThat(fast.model().layers[1].down().layout()).isEqualTo(expected);
