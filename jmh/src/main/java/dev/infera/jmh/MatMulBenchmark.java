@@ -68,8 +68,8 @@ public class MatMulBenchmark {
     public int footprintMiB;
 
     /**
-     * "preferred": each matrix in the layout the product asks for (Q8_0 in 16-row groups with 16
-     * lanes, what the engine runs); "rows": GGML's row layout for every type; "groups": 16-row groups
+     * "preferred": each matrix in the layout the product asks for (Q8_0 and Q4_0 in 16-row groups
+     * with 16 lanes, what the engine runs); "rows": GGML's row layout for every type; "groups": 16-row groups
      * for the types that have them (Q8_0, Q4_0), rows for the others.
      */
     @Param({"preferred"})

@@ -42,7 +42,7 @@ import jdk.incubator.vector.VectorSpecies;
  * chunks) decode each group into rows for the broadcast tiles. Measured against the row layout's
  * paths, alternating builds (docs/performance.md items 15-17): Q8_0 at 32 streams +7-12%, 8
  * streams +4%, prefill of 512 tokens through the tiles 5-8% faster than through the passes; Q4_0
- * one stream +25-35%, 32 streams +8%.
+ * one stream +28%, 2-4 streams +4-8%, 32 streams 3% (decode-only, one JVM) to 11% (bench) slower.
  * Grouped matrices given to other species are decoded row by row by the scalar decoder.
  *
  * <p>The species is fixed at construction and compiled as a constant into hidden copies of the kernel
