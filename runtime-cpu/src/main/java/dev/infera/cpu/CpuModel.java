@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  * Matrices of different types (a quantizer may keep V in a wider type) are not joined.
  *
  * <p>Each matrix is copied in the layout the matrix product asks for its type
- * ({@link dev.infera.cpu.kernels.MatMul#preferredLayout}): Q8_0 in 16-row groups for the 16-lane
- * kernels, GGML's row layout otherwise. Parts are joined only when every part but the last ends on
+ * ({@link dev.infera.cpu.kernels.MatMul#preferredLayout}): Q8_0 and Q4_0 in 16-row groups for the
+ * 16-lane kernels, GGML's row layout otherwise. Parts are joined only when every part but the last ends on
  * a whole group of its layout ({@link WeightMatrix.Layout#rowsPerGroup}), so no padding rows sit
  * inside a joined matrix.
  */

@@ -34,14 +34,17 @@ import jdk.incubator.vector.VectorSpecies;
  * batch 1 the same layout replaces per-row dot products (a block's scale, bounds checks and a
  * horizontal sum per row) by per-group ones: 16 rows' scales come in one load.
  *
- * <p>Activations. Batch 1 reads its row as it is. Larger batches are packed transposed in groups of
+ * <p>Activations. Batch 1 reads its row as it is, and so do batches of 2-4 rows ({@link #pair}: the
+ * batch-1 arithmetic for two rows at once). Larger batches are packed transposed in groups of
  * {@value #PACK_ROWS} rows ({@link BatchKernels#packWide}): float {@code k * 32 + r} of a group is
  * column k of its row r, zero for rows past the batch. Each group runs in passes of 24, 16, 8 or 4
- * rows (24 + 8 for a full group), one weight vector decoded per column and pass.
+ * rows (24 + 8 for a full group), one weight vector per column and pass: Q8_0 decoded in the pass,
+ * Q4_0 read from the group decoded once before the passes ({@link #decodeQ4_0Group}).
  *
  * <p>Summation order: per output, batch 1 sums each 32-column block in partial sums (Q8_0: four,
  * columns k mod 4; Q4_0: eight, columns k mod 4 of each half of the block), added pairwise, then
- * adds {@code block * d}; batches sum {@code w * x} column by column, {@code w} the decoded weight.
+ * adds {@code block * d}; batches of 2-4 do exactly the same per row; larger batches sum
+ * {@code w * x} column by column, {@code w} the decoded weight.
  * Both are float sums over the same products; they differ from each other and from the row kernels
  * within float rounding. 16-lane species only (the constant {@link #F}); {@link SimdMatMul} routes
  * other species through the scalar decoder.
@@ -141,10 +144,6 @@ final class RowGroups {
     }
 
     /**
-     * Batch 1: the 16 outputs of the group at byte {@code go} for the activation row at {@code x[xo]},
-     * into {@code y[yo ... yo + 16)}.
-     */
-    /**
      * {@link #single} for two activation rows: Q4_0 widens each column once for both ({@link #pairQ4_0});
      * Q8_0 runs the batch-1 kernel twice. Both rows' outputs equal their batch-1 outputs.
      */
@@ -158,6 +157,10 @@ final class RowGroups {
         }
     }
 
+    /**
+     * Batch 1: the 16 outputs of the group at byte {@code go} for the activation row at {@code x[xo]},
+     * into {@code y[yo ... yo + 16)}.
+     */
     static void single(GgmlType type, MemorySegment w, long go, int cols, float[] x, int xo, float[] y, int yo) {
         if (type == GgmlType.Q4_0) {
             singleQ4_0(w, go, cols, x, xo, y, yo);
@@ -329,10 +332,11 @@ final class RowGroups {
 
     /**
      * Floats of the per-worker buffer {@link #multiply} and {@link #decodeRows} take for matrices of
-     * {@code cols} columns: a whole decoded group (Q4_0's passes), at least one block.
+     * {@code type} and {@code cols} columns: a whole decoded group for Q4_0's passes, one block
+     * otherwise.
      */
-    static int decodeBufferFloats(int cols) {
-        return Math.max(DECODED_BLOCK, GROUP_ROWS * cols);
+    static int decodeBufferFloats(GgmlType type, int cols) {
+        return type == GgmlType.Q4_0 ? GROUP_ROWS * cols : DECODED_BLOCK;
     }
 
     /**
@@ -429,7 +433,6 @@ final class RowGroups {
         if (q4) {
             decodeQ4_0Group(w, go, cols, dec);
         }
-        Arrays.fill(acc, 0, accumulatorFloats(batch), 0f);
         for (int b0 = 0; b0 < batch; b0 += PACK_ROWS) {
             group(q4, w, go, cols, dec, p, pAt + b0 * ld, acc, b0 * GROUP_ROWS, Math.min(PACK_ROWS, batch - b0));
         }
@@ -460,33 +463,33 @@ final class RowGroups {
         }
     }
 
-    /** 24 activation rows of a pass (see {@link #multiply}): sums from and back into {@code acc[ao ...]}. */
+    /** 24 activation rows of a pass (see {@link #multiply}): their sums into {@code acc[ao ...]}, 16 floats a row. */
     private static void rows24(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] acc,
             int ao) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, ao + 0);
-        FloatVector a1 = FloatVector.fromArray(F, acc, ao + 16);
-        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 32);
-        FloatVector a3 = FloatVector.fromArray(F, acc, ao + 48);
-        FloatVector a4 = FloatVector.fromArray(F, acc, ao + 64);
-        FloatVector a5 = FloatVector.fromArray(F, acc, ao + 80);
-        FloatVector a6 = FloatVector.fromArray(F, acc, ao + 96);
-        FloatVector a7 = FloatVector.fromArray(F, acc, ao + 112);
-        FloatVector a8 = FloatVector.fromArray(F, acc, ao + 128);
-        FloatVector a9 = FloatVector.fromArray(F, acc, ao + 144);
-        FloatVector a10 = FloatVector.fromArray(F, acc, ao + 160);
-        FloatVector a11 = FloatVector.fromArray(F, acc, ao + 176);
-        FloatVector a12 = FloatVector.fromArray(F, acc, ao + 192);
-        FloatVector a13 = FloatVector.fromArray(F, acc, ao + 208);
-        FloatVector a14 = FloatVector.fromArray(F, acc, ao + 224);
-        FloatVector a15 = FloatVector.fromArray(F, acc, ao + 240);
-        FloatVector a16 = FloatVector.fromArray(F, acc, ao + 256);
-        FloatVector a17 = FloatVector.fromArray(F, acc, ao + 272);
-        FloatVector a18 = FloatVector.fromArray(F, acc, ao + 288);
-        FloatVector a19 = FloatVector.fromArray(F, acc, ao + 304);
-        FloatVector a20 = FloatVector.fromArray(F, acc, ao + 320);
-        FloatVector a21 = FloatVector.fromArray(F, acc, ao + 336);
-        FloatVector a22 = FloatVector.fromArray(F, acc, ao + 352);
-        FloatVector a23 = FloatVector.fromArray(F, acc, ao + 368);
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        FloatVector a6 = a0;
+        FloatVector a7 = a0;
+        FloatVector a8 = a0;
+        FloatVector a9 = a0;
+        FloatVector a10 = a0;
+        FloatVector a11 = a0;
+        FloatVector a12 = a0;
+        FloatVector a13 = a0;
+        FloatVector a14 = a0;
+        FloatVector a15 = a0;
+        FloatVector a16 = a0;
+        FloatVector a17 = a0;
+        FloatVector a18 = a0;
+        FloatVector a19 = a0;
+        FloatVector a20 = a0;
+        FloatVector a21 = a0;
+        FloatVector a22 = a0;
+        FloatVector a23 = a0;
         long blockBytes = q4 ? blockBytes(GgmlType.Q4_0) : blockBytes(GgmlType.Q8_0);
         long off = go;
         int at = po;
@@ -551,22 +554,22 @@ final class RowGroups {
     /** 16 activation rows of a pass, as {@link #rows24}. */
     private static void rows16(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] acc,
             int ao) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, ao + 0);
-        FloatVector a1 = FloatVector.fromArray(F, acc, ao + 16);
-        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 32);
-        FloatVector a3 = FloatVector.fromArray(F, acc, ao + 48);
-        FloatVector a4 = FloatVector.fromArray(F, acc, ao + 64);
-        FloatVector a5 = FloatVector.fromArray(F, acc, ao + 80);
-        FloatVector a6 = FloatVector.fromArray(F, acc, ao + 96);
-        FloatVector a7 = FloatVector.fromArray(F, acc, ao + 112);
-        FloatVector a8 = FloatVector.fromArray(F, acc, ao + 128);
-        FloatVector a9 = FloatVector.fromArray(F, acc, ao + 144);
-        FloatVector a10 = FloatVector.fromArray(F, acc, ao + 160);
-        FloatVector a11 = FloatVector.fromArray(F, acc, ao + 176);
-        FloatVector a12 = FloatVector.fromArray(F, acc, ao + 192);
-        FloatVector a13 = FloatVector.fromArray(F, acc, ao + 208);
-        FloatVector a14 = FloatVector.fromArray(F, acc, ao + 224);
-        FloatVector a15 = FloatVector.fromArray(F, acc, ao + 240);
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        FloatVector a6 = a0;
+        FloatVector a7 = a0;
+        FloatVector a8 = a0;
+        FloatVector a9 = a0;
+        FloatVector a10 = a0;
+        FloatVector a11 = a0;
+        FloatVector a12 = a0;
+        FloatVector a13 = a0;
+        FloatVector a14 = a0;
+        FloatVector a15 = a0;
         long blockBytes = q4 ? blockBytes(GgmlType.Q4_0) : blockBytes(GgmlType.Q8_0);
         long off = go;
         int at = po;
@@ -615,14 +618,14 @@ final class RowGroups {
     /** 8 activation rows of a pass, as {@link #rows24}. */
     private static void rows8(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] acc,
             int ao) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, ao + 0);
-        FloatVector a1 = FloatVector.fromArray(F, acc, ao + 16);
-        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 32);
-        FloatVector a3 = FloatVector.fromArray(F, acc, ao + 48);
-        FloatVector a4 = FloatVector.fromArray(F, acc, ao + 64);
-        FloatVector a5 = FloatVector.fromArray(F, acc, ao + 80);
-        FloatVector a6 = FloatVector.fromArray(F, acc, ao + 96);
-        FloatVector a7 = FloatVector.fromArray(F, acc, ao + 112);
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        FloatVector a6 = a0;
+        FloatVector a7 = a0;
         long blockBytes = q4 ? blockBytes(GgmlType.Q4_0) : blockBytes(GgmlType.Q8_0);
         long off = go;
         int at = po;
@@ -655,10 +658,10 @@ final class RowGroups {
     /** 4 activation rows of a pass, as {@link #rows24}. */
     private static void rows4(boolean q4, MemorySegment w, long go, int cols, float[] dec, float[] p, int po, float[] acc,
             int ao) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, ao + 0);
-        FloatVector a1 = FloatVector.fromArray(F, acc, ao + 16);
-        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 32);
-        FloatVector a3 = FloatVector.fromArray(F, acc, ao + 48);
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
         long blockBytes = q4 ? blockBytes(GgmlType.Q4_0) : blockBytes(GgmlType.Q8_0);
         long off = go;
         int at = po;

@@ -36,7 +36,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Q8_0 and Q4_0 with 16 lanes are stored in 16-row groups ({@link #preferredLayout},
  * {@link RowGroups}) and take none of the above up to
- * {@link #groupKernelsMaxBatch} rows: the group kernels widen each column's 16 weights into a vector over output rows and multiply it into
+ * {@link #GROUP_KERNELS_MAX_BATCH} rows: the group kernels widen each column's 16 weights into a vector over output rows and multiply it into
  * broadcast activations (batches up to {@link #GROUP_ROW_BY_ROW_LIMIT} one activation row at a time
  * from the rows as they are, larger batches packed in groups of 32 rows). Larger batches (prefill
  * chunks) decode each group into rows for the broadcast tiles. Measured against the row layout's
@@ -179,7 +179,7 @@ public final class SimdMatMul implements MatMul {
             return;
         }
         boolean grouped = w.layout() == WeightMatrix.Layout.ROW_GROUPS;
-        if (grouped && groupLanes && batch <= groupKernelsMaxBatch(w.type())) {
+        if (grouped && groupLanes && batch <= GROUP_KERNELS_MAX_BATCH) {
             applyGroups(w, x, xOffset, xStride, batch, y, yOffset, yStride);
             return;
         }
@@ -229,7 +229,7 @@ public final class SimdMatMul implements MatMul {
     static final int GROUP_ROW_BY_ROW_LIMIT = 4;
 
     /**
-     * The largest batch of {@code type} that takes the group kernels ({@link RowGroups}); larger ones
+     * The largest batch that takes the group kernels ({@link RowGroups}); larger ones
      * (prefill chunks) decode each 16-row group into rows and take the broadcast tiles, which reuse
      * one decoded group across every activation row. Measured with two threads (SmolLM2, docs/
      * performance.md item 16): Q8_0's group passes beat the tiles up to the 160-row steps of 32
@@ -239,9 +239,7 @@ public final class SimdMatMul implements MatMul {
      * decoded group are slow at smaller batches (every batch above 4 through them: 40 against 77-82
      * tok/s at 16 streams on the Llama-1B shape).
      */
-    static int groupKernelsMaxBatch(GgmlType type) {
-        return RowGroups.holds(type) ? 256 : 0;
-    }
+    static final int GROUP_KERNELS_MAX_BATCH = 256;
 
     /**
      * A matrix in 16-row groups ({@link RowGroups}), any batch: batches up to
@@ -260,15 +258,15 @@ public final class SimdMatMul implements MatMul {
                 packedGroupsView = MemorySegment.ofArray(packedGroups);
             }
             pack(x, xOffset, xStride, batch, cols, ld, true, packedGroupsView);
-        }
-        if (decodedGroups[0].length < RowGroups.decodeBufferFloats(cols)) {
+            int decodeFloats = RowGroups.decodeBufferFloats(w.type(), cols);
+            int sumFloats = RowGroups.accumulatorFloats(batch);
             for (int i = 0; i < decodedGroups.length; i++) {
-                decodedGroups[i] = new float[RowGroups.decodeBufferFloats(cols)];
-            }
-        }
-        if (sums[0].length < RowGroups.accumulatorFloats(batch)) {
-            for (int i = 0; i < sums.length; i++) {
-                sums[i] = new float[RowGroups.accumulatorFloats(batch)];
+                if (decodedGroups[i].length < decodeFloats) {
+                    decodedGroups[i] = new float[decodeFloats];
+                }
+                if (sums[i].length < sumFloats) {
+                    sums[i] = new float[sumFloats];
+                }
             }
         }
         int groups = ceilDiv(w.rows(), RowGroups.GROUP_ROWS);
@@ -579,31 +577,28 @@ public final class SimdMatMul implements MatMul {
                 long go = g * groupBytes;
                 int r0 = g * RowGroups.GROUP_ROWS;
                 int m = Math.min(RowGroups.GROUP_ROWS, rows - r0);
-                // Row by row, a last, partial group computes all 16 outputs into scratch and the real ones
-                // are copied out; the passes copy the first m of their sums themselves.
-                boolean full = m == RowGroups.GROUP_ROWS;
-                if (batch <= GROUP_ROW_BY_ROW_LIMIT) {
-                    int b = 0;
-                    for (; b + 1 < batch; b += 2) {
-                        int yA = yOffset + b * yStride + r0;
-                        int yB = yA + yStride;
-                        RowGroups.pair(type, data, go, cols, x, xOffset + b * xStride, xOffset + (b + 1) * xStride,
-                                full ? y : tmp, full ? yA : 0, full ? yB : RowGroups.GROUP_ROWS);
-                        if (!full) {
-                            System.arraycopy(tmp, 0, y, yA, m);
-                            System.arraycopy(tmp, RowGroups.GROUP_ROWS, y, yB, m);
-                        }
-                    }
-                    if (b < batch) {
-                        int yAt = yOffset + b * yStride + r0;
-                        RowGroups.single(type, data, go, cols, x, xOffset + b * xStride, full ? y : tmp, full ? yAt : 0);
-                        if (!full) {
-                            System.arraycopy(tmp, 0, y, yAt, m);
-                        }
-                    }
-                } else {
+                if (batch > GROUP_ROW_BY_ROW_LIMIT) {
+                    // The passes copy the first m of their sums out themselves.
                     RowGroups.multiply(type, data, go, cols, dec, sums[workerIndex], packedGroups, 0, ld, batch, y,
                             yOffset + r0, yStride, m);
+                    continue;
+                }
+                // Row by row: a last, partial group writes all 16 outputs of each row into scratch, 16
+                // floats apart, and the real ones are copied out.
+                boolean full = m == RowGroups.GROUP_ROWS;
+                float[] out = full ? y : tmp;
+                int at = full ? yOffset + r0 : 0;
+                int stride = full ? yStride : RowGroups.GROUP_ROWS;
+                int b = 0;
+                for (; b + 1 < batch; b += 2) {
+                    RowGroups.pair(type, data, go, cols, x, xOffset + b * xStride, xOffset + (b + 1) * xStride, out,
+                            at + b * stride, at + (b + 1) * stride);
+                }
+                if (b < batch) {
+                    RowGroups.single(type, data, go, cols, x, xOffset + b * xStride, out, at + b * stride);
+                }
+                for (b = 0; !full && b < batch; b++) {
+                    System.arraycopy(tmp, b * RowGroups.GROUP_ROWS, y, yOffset + b * yStride + r0, m);
                 }
             }
         }

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Q8_0 and Q4_0 in 16-row groups: regrouping keeps every weight, and {@link SimdMatMul} on grouped matrices
  * computes what the scalar reference computes on the same matrix in GGML's row layout: batches of up
  * to 4 rows (one row at a time), batches that fill 32-row activation groups partly, exactly and over
- * several groups (the group passes), and batches past {@link SimdMatMul#groupKernelsMaxBatch} for
+ * several groups (the group passes), and batches past {@link SimdMatMul#GROUP_KERNELS_MAX_BATCH} for
  * both types (groups decoded into rows for the tiles), with row counts that leave the last weight
  * group partial.
  */
