@@ -105,7 +105,16 @@ class BenchCommandTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         Map<String, Object> config = Json.asObject(Json.asObject(Json.parse(json), "root").get("config"), "config");
         assertThat(config).containsEntry("warmup_requests", "auto");
-        assertThat(firstRun(json)).containsEntry("completed", 3L).containsEntry("total_output_tokens", 12L);
+        Map<String, Object> auto = firstRun(json);
+        assertThat(auto).containsEntry("completed", 3L).containsEntry("total_output_tokens", 12L);
+        // Two streams, but the automatic warm-up runs four requests (the least it runs) of up to 16 + 3
+        // output tokens: the KV cache is sized for them, so it is larger than without a warm-up.
+        Path noneJson = dir.resolve("none.json");
+        Result none = run("bench", "--model", model(), "--num-prompts", "3", "--input-len", "8", "--output-len", "4",
+                "--ignore-eos", "--max-concurrency", "2", "--bandwidth-gbs", "10", "--warmup", "0", "--json",
+                noneJson.toString());
+        assertThat(none.exitCode()).as(none.err()).isZero();
+        assertThat((Long) auto.get("kv_blocks_total")).isGreaterThan((Long) firstRun(noneJson).get("kv_blocks_total"));
     }
 
     private static Map<String, Object> firstRun(Path json) throws Exception {

@@ -67,20 +67,20 @@ public final class BenchRunner {
         int concurrent = mode.maxConcurrency() > 0 ? Math.min(mode.maxConcurrency(), spec.numPrompts())
                 : spec.numPrompts();
         int warmups = plan.warmupRequestsFor(concurrent);
-        WorkloadSpec warm = new WorkloadSpec(Math.max(1, warmups), Math.min(spec.maxPromptTokens(), WARMUP_MAX_INPUT_TOKENS),
-                WARMUP_OUTPUT_TOKENS, 0, 0, 1, spec.seed() + WARMUP_SEED_OFFSET);
-        // The longest warm-up sequences: the first (whole prompt, 16 tokens out) and the last (short
-        // prompt, 16 + warmups - 1 out).
-        int warmPerSequence = warmups == 0 ? 0 : Math.max(warm.maxPromptTokens() + WARMUP_OUTPUT_TOKENS,
-                Math.min(warm.maxPromptTokens(), WARMUP_SHORT_INPUT_TOKENS) + WARMUP_OUTPUT_TOKENS + warmups - 1);
-        int perSequence = Math.max(spec.maxPromptTokens() + spec.maxOutputTokens(), warmPerSequence);
+        long warmSeed = spec.seed() + WARMUP_SEED_OFFSET;
+        List<Workload.Request> warmUp = warmups == 0 ? List.of()
+                : warmUpRequests(warmups, Math.min(spec.maxPromptTokens(), WARMUP_MAX_INPUT_TOKENS), warmSeed, tokenPool);
+        int perSequence = spec.maxPromptTokens() + spec.maxOutputTokens();
+        for (Workload.Request r : warmUp) {
+            perSequence = Math.max(perSequence, r.promptTokens().length + r.outputTokens());
+        }
         int kvTokens = plan.engine().kvCacheTokensFor(Math.max(concurrent, warmups), perSequence, spec.numPrefixes(),
                 spec.prefixLen());
         try (InferenceEngine engine = plan.engine().start(plan.model(), kvTokens, spec.numPrompts() + warmups)) {
             engineStarted.accept(engine.stats());
             LoadDriver driver = new LoadDriver(engine, plan.sampling());
-            if (warmups > 0) {
-                driver.run(warmUpRequests(warm, tokenPool), LoadMode.OFFLINE, warm.seed(), null, "warm-up");
+            if (!warmUp.isEmpty()) {
+                driver.run(warmUp, LoadMode.OFFLINE, warmSeed, null, "warm-up");
             }
             LoadDriver.Measurement m = driver.run(requests, mode, spec.seed(), progress, label);
             return RunMetrics.compute(label, mode, m, plan.slo(), plan.weightBytesPerStep(), plan.bandwidthGbs());
@@ -88,11 +88,12 @@ public final class BenchRunner {
     }
 
     /**
-     * The warm-up requests of {@code warm}: request i asks for {@link #WARMUP_OUTPUT_TOKENS} + i output
-     * tokens; the first keeps its whole prompt, the others keep at most {@link #WARMUP_SHORT_INPUT_TOKENS}
-     * tokens of theirs.
+     * {@code count} warm-up requests: request i asks for {@link #WARMUP_OUTPUT_TOKENS} + i output
+     * tokens; the first has a prompt of {@code promptTokens} tokens, the others of at most
+     * {@link #WARMUP_SHORT_INPUT_TOKENS}.
      */
-    static List<Workload.Request> warmUpRequests(WorkloadSpec warm, int[] tokenPool) {
+    static List<Workload.Request> warmUpRequests(int count, int promptTokens, long seed, int[] tokenPool) {
+        WorkloadSpec warm = new WorkloadSpec(count, promptTokens, WARMUP_OUTPUT_TOKENS, 0, 0, 1, seed);
         List<Workload.Request> requests = new ArrayList<>();
         for (Workload.Request r : Workload.generate(warm, tokenPool)) {
             int[] prompt = r.index() == 0 ? r.promptTokens()

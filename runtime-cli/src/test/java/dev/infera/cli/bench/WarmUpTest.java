@@ -30,10 +30,9 @@ class WarmUpTest {
 
     @Test
     void warmUpRequestsAskForOneMoreTokenEachSoTheBatchShrinksStepByStepAndOnlyTheFirstHasALongPrompt() {
-        WorkloadSpec warm = new WorkloadSpec(5, BenchRunner.WARMUP_SHORT_INPUT_TOKENS + 20,
-                BenchRunner.WARMUP_OUTPUT_TOKENS, 0, 0, 1, 7);
         int[] pool = {5, 6, 7, 8, 9};
-        List<Workload.Request> requests = BenchRunner.warmUpRequests(warm, pool);
+        List<Workload.Request> requests = BenchRunner.warmUpRequests(5, BenchRunner.WARMUP_SHORT_INPUT_TOKENS + 20, 7,
+                pool);
         assertThat(requests).hasSize(5);
         for (int i = 0; i < requests.size(); i++) {
             Workload.Request r = requests.get(i);
