@@ -62,7 +62,7 @@ final class BroadcastTileKernels implements BatchKernels {
         if (remaining > LANES + LANES / 2) {
             return TILE_8X2;
         }
-        return remaining > LANES / 2 ? TILE_PAIRS : TILE_QUADS;
+        return remaining > LANES / 2 || LANES < 16 ? TILE_PAIRS : TILE_QUADS;
     }
 
     /** Activation rows a group of {@code kind} holds. */
@@ -118,9 +118,23 @@ final class BroadcastTileKernels implements BatchKernels {
                 if (rowsHere == 0) {
                     full = fromCol;
                 }
-                for (; k < full; k += rep) {
-                    FloatVector.fromArray(F, x, xo + k, lanes, 0, live)
-                            .intoMemorySegment(packed, at + 4L * k * VECTORS * LANES / rep, LE);
+                if (rowsHere * rep == LANES) {
+                    for (; k < full; k += rep) {
+                        FloatVector.fromArray(F, x, xo + k, lanes, 0)
+                                .intoMemorySegment(packed, at + 4L * k * VECTORS * LANES / rep, LE);
+                    }
+                } else if (LANES == 16) {
+                    for (; k < full; k += rep) {
+                        FloatVector.fromArray(F, x, xo + k, lanes, 0, live)
+                                .intoMemorySegment(packed, at + 4L * k * VECTORS * LANES / rep, LE);
+                    }
+                } else {
+                    // Below 16 lanes (AVX2) C2 has no masked gather and boxes it: gather every lane
+                    // (the missing rows' lanes point inside x) and zero the missing ones.
+                    for (; k < full; k += rep) {
+                        zero.blend(FloatVector.fromArray(F, x, xo + k, lanes, 0), live)
+                                .intoMemorySegment(packed, at + 4L * k * VECTORS * LANES / rep, LE);
+                    }
                 }
                 for (; k < toCol; k += rep) {
                     long to = at + 4L * k * VECTORS * LANES / rep;

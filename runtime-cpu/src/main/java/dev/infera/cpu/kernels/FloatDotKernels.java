@@ -29,6 +29,9 @@ final class FloatDotKernels {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
 
+    /** Per thread: two widened F16 rows ({@link #f16Widened}, below 16 lanes). */
+    private static final ThreadLocal<float[]> WIDENED = new ThreadLocal<>();
+
     private FloatDotKernels() {
     }
 
@@ -58,6 +61,10 @@ final class FloatDotKernels {
     }
 
     static void f16Rows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
+        if (L < 16) {
+            f16Widened(w, rowBytes, cols, first, end, x, y, yo);
+            return;
+        }
         int half = (end - first) >> 1;
         long gap = half * rowBytes;
         for (int i = 0; i < half; i++) {
@@ -99,6 +106,65 @@ final class FloatDotKernels {
         if (first + 2 * half < end) {
             y[yo + end - 1 - first] = bf16Row(w, (end - 1) * rowBytes, cols, x);
         }
+    }
+
+    /**
+     * F16 below 16 lanes (AVX2). The bit-arithmetic widening ({@link #halves}) is about ten vector
+     * operations per L weights, which left F16 rows compute-bound (8 GB/s from memory against 22 for
+     * F32, 1536x576 on two Zen 3 cores); a plain loop of {@code Float.float16ToFloat} into a float
+     * array is what C2 vectorizes into {@code vcvtph2ps} (F16C, one instruction per 8 halves). So each
+     * pair of rows is widened into a per-thread buffer first (from memory, once) and multiplied from
+     * it (from L1): the same products, summed per lane in the same order as the 16-lane path.
+     */
+    private static void f16Widened(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x,
+            float[] y, int yo) {
+        float[] buf = WIDENED.get();
+        if (buf == null || buf.length < 2 * cols) {
+            buf = new float[2 * cols];
+            WIDENED.set(buf);
+        }
+        int half = (end - first) >> 1;
+        long gap = half * rowBytes;
+        for (int i = 0; i < half; i++) {
+            long o0 = (first + i) * rowBytes;
+            widen(w, o0, buf, 0, cols);
+            widen(w, o0 + gap, buf, cols, cols);
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            int c = 0;
+            for (; c <= cols - L; c += L) {
+                FloatVector xv = load(x, 4L * c);
+                a0 = FloatVector.fromArray(F, buf, c).fma(xv, a0);
+                a1 = FloatVector.fromArray(F, buf, cols + c).fma(xv, a1);
+            }
+            y[yo + i] = a0.reduceLanes(VectorOperators.ADD) + widenedTail(buf, 0, c, cols, x);
+            y[yo + half + i] = a1.reduceLanes(VectorOperators.ADD) + widenedTail(buf, cols, c, cols, x);
+        }
+        if (first + 2 * half < end) {
+            widen(w, (end - 1) * rowBytes, buf, 0, cols);
+            FloatVector a = FloatVector.zero(F);
+            int c = 0;
+            for (; c <= cols - L; c += L) {
+                a = FloatVector.fromArray(F, buf, c).fma(load(x, 4L * c), a);
+            }
+            y[yo + end - 1 - first] = a.reduceLanes(VectorOperators.ADD) + widenedTail(buf, 0, c, cols, x);
+        }
+    }
+
+    /** {@code cols} halves from byte {@code off} of {@code w} into {@code buf[at...]}, as floats (a loop C2 vectorizes). */
+    private static void widen(MemorySegment w, long off, float[] buf, int at, int cols) {
+        for (int c = 0; c < cols; c++) {
+            buf[at + c] = Float.float16ToFloat(w.get(BlockBits.SHORT_LE, off + 2L * c));
+        }
+    }
+
+    /** As {@link BlockBits#f16Tail}, from a widened row. */
+    private static float widenedTail(float[] buf, int at, int c, int cols, MemorySegment x) {
+        float tail = 0;
+        for (; c < cols; c++) {
+            tail += buf[at + c] * x.get(FLOAT_LE, 4L * c);
+        }
+        return tail;
     }
 
     private static float f32Row(MemorySegment w, long off, int cols, MemorySegment x) {

@@ -32,6 +32,8 @@ final class KQuantDotKernels {
     private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    /** 8 bytes, what one 8-lane vector widens (only 8-lane copies read it). */
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     /** The 4-bit levels 0..15, for the 16-lane Q4_K table. */
     private static final FloatVector LEVELS = FloatVector.fromArray(F, BlockBits.q4Levels(0, L), 0);
 
@@ -42,19 +44,20 @@ final class KQuantDotKernels {
 
     static void q4_KRows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
         for (int r = first; r < end; r++) {
-            y[yo + r - first] = L == 16 ? q4KTable(w, r * rowBytes, cols, x) : q45K(false, w, r * rowBytes, cols, x);
+            y[yo + r - first] = L == 16 ? q4KTable(w, r * rowBytes, cols, x)
+                    : L == 8 ? q45K8(false, w, r * rowBytes, cols, x) : q45K(false, w, r * rowBytes, cols, x);
         }
     }
 
     static void q5_KRows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
         for (int r = first; r < end; r++) {
-            y[yo + r - first] = q45K(true, w, r * rowBytes, cols, x);
+            y[yo + r - first] = L == 8 ? q45K8(true, w, r * rowBytes, cols, x) : q45K(true, w, r * rowBytes, cols, x);
         }
     }
 
     static void q6_KRows(MemorySegment w, long rowBytes, int cols, int first, int end, MemorySegment x, float[] y, int yo) {
         for (int r = first; r < end; r++) {
-            y[yo + r - first] = q6K(w, r * rowBytes, cols, x);
+            y[yo + r - first] = L == 8 ? q6K8(w, r * rowBytes, cols, x) : q6K(w, r * rowBytes, cols, x);
         }
     }
 
@@ -154,6 +157,84 @@ final class KQuantDotKernels {
             }
         }
         return sum(acc0, acc1);
+    }
+
+    // 8 lanes. Splitting each 16-byte group into halves (convertShape part 1) cost C2 so many nodes
+    // that the loop went past its inlining budget and every vector was boxed (30x slower); these
+    // read 8 bytes per vector instead, widened straight to 8 int lanes, and take 16 elements per
+    // iteration (half a sub-block) so the loop body stays as small as the 16-lane one.
+
+    /** As {@link #q45K}, 8 lanes: the same weights; elements 8-15 of each half sub-block go to the second sum. */
+    private static float q45K8(boolean five, MemorySegment w, long off, int cols, MemorySegment x) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        int blockBytes = five ? 176 : 144;
+        long qsAt = five ? 48 : 16;
+        for (int c = 0; c < cols; c += 256, off += blockBytes) {
+            float d = f16(w, off);
+            float dmin = f16(w, off + 2);
+            int s0 = w.get(INT_LE, off + 4);
+            int s1 = w.get(INT_LE, off + 8);
+            int s2 = w.get(INT_LE, off + 12);
+            for (int h = 0; h < 16; h++) {
+                int j = h >> 1;
+                int sm = scaleMinK(s0, s1, s2, j);
+                FloatVector scale = FloatVector.broadcast(F, d * (sm & 0xFF));
+                FloatVector offset = FloatVector.broadcast(F, -(dmin * (sm >>> 8)));
+                long q = off + qsAt + 32 * (j >> 1) + 16 * (h & 1);
+                int shift = 4 * (j & 1);
+                IntVector qa = ints8(w, q).lanewise(VectorOperators.LSHR, shift).and(0x0F);
+                IntVector qb = ints8(w, q + 8).lanewise(VectorOperators.LSHR, shift).and(0x0F);
+                if (five) {
+                    long qh = off + 16 + 16 * (h & 1);
+                    qa = qa.or(ints8(w, qh).lanewise(VectorOperators.LSHR, j).and(1).lanewise(VectorOperators.LSHL, 4));
+                    qb = qb.or(ints8(w, qh + 8).lanewise(VectorOperators.LSHR, j).and(1).lanewise(VectorOperators.LSHL, 4));
+                }
+                long at = 4L * (c + 16 * h);
+                acc0 = floats(qa).fma(scale, offset).fma(load(x, at), acc0);
+                acc1 = floats(qb).fma(scale, offset).fma(load(x, at + 32), acc1);
+            }
+        }
+        return sum(acc0, acc1);
+    }
+
+    /** As {@link #q6K}, 8 lanes: one 16-element group (one scale) per iteration. */
+    private static float q6K8(MemorySegment w, long off, int cols, MemorySegment x) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        for (int c = 0; c < cols; c += 256, off += 210) {
+            float d = f16(w, off + 208);
+            for (int g = 0; g < 16; g++) {
+                int p = g >> 1;
+                int slice = g & 1;
+                int half = p >> 2;
+                int quarter = p & 3;
+                long ql = off + 64 * half + 32 * (quarter & 1) + 16 * slice;
+                long qh = off + 128 + 32 * half + 16 * slice;
+                int nibbleShift = 4 * (quarter >> 1);
+                int twoShift = 2 * quarter;
+                IntVector qa = ints8(w, ql).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F)
+                        .or(ints8(w, qh).lanewise(VectorOperators.LSHR, twoShift).and(3).lanewise(VectorOperators.LSHL, 4));
+                IntVector qb = ints8(w, ql + 8).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F)
+                        .or(ints8(w, qh + 8).lanewise(VectorOperators.LSHR, twoShift).and(3).lanewise(VectorOperators.LSHL, 4));
+                float sc = d * s8(w, off + 192 + g);
+                FloatVector scale = FloatVector.broadcast(F, sc);
+                FloatVector offset = FloatVector.broadcast(F, -32 * sc);
+                long at = 4L * (c + 32 * p + 16 * slice);
+                acc0 = floats(qa).fma(scale, offset).fma(load(x, at), acc0);
+                acc1 = floats(qb).fma(scale, offset).fma(load(x, at + 32), acc1);
+            }
+        }
+        return sum(acc0, acc1);
+    }
+
+    /** The 8 bytes at {@code off} widened to int lanes (sign-extended: callers mask the bits they take). */
+    private static IntVector ints8(MemorySegment w, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B8, w, off, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    private static FloatVector floats(IntVector q) {
+        return (FloatVector) q.convert(VectorOperators.I2F, 0);
     }
 
     /** acc + the 16 weights {@code q * scale + offset} times the activations at {@code x[at...]}. */

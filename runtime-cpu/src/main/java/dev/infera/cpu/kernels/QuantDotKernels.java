@@ -61,11 +61,25 @@ final class QuantDotKernels {
     private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    /** 8 bytes, what one 8-lane vector widens (only 8-lane copies read it). */
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    /** Row {@code b} (8 ints at {@code 8b}): 0x10 in lane i where bit i of byte {@code b} is set (8-lane Q5 kernels). */
+    private static final int[] FIFTH_BITS = fifthBits();
     /** Q4_0's levels {@code i - 8} and Q4_1's {@code i}; only the 16-lane table path reads them. */
     private static final FloatVector Q4_0_LEVELS = FloatVector.fromArray(F, BlockBits.q4Levels(-8, L), 0);
     private static final FloatVector Q4_1_LEVELS = FloatVector.fromArray(F, BlockBits.q4Levels(0, L), 0);
 
     private QuantDotKernels() {
+    }
+
+    private static int[] fifthBits() {
+        int[] table = new int[256 * 8];
+        for (int b = 0; b < 256; b++) {
+            for (int i = 0; i < 8; i++) {
+                table[8 * b + i] = ((b >>> i) & 1) << 4;
+            }
+        }
+        return table;
     }
 
     // Entry points, one per type, looked up by name (see RowKernels): each runs one type's
@@ -225,6 +239,13 @@ final class QuantDotKernels {
 
     // Q8_0 (34 bytes): f16 d, 32 int8; value q * d.
     private static FloatVector q8_0Block(MemorySegment w, long off, MemorySegment x, long at, FloatVector acc) {
+        if (L == 8) {
+            FloatVector t = eight(w, off + 2).mul(load(x, at));
+            t = eight(w, off + 10).fma(load(x, at + 32), t);
+            t = eight(w, off + 18).fma(load(x, at + 64), t);
+            t = eight(w, off + 26).fma(load(x, at + 96), t);
+            return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head8(w, off))), acc);
+        }
         FloatVector t = mul16(bytes(w, off + 2), x, at);
         t = fma16(bytes(w, off + 18), x, at + 64, t);
         return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head8(w, off))), acc);
@@ -232,6 +253,16 @@ final class QuantDotKernels {
 
     // Q4_0 (18 bytes): f16 d, 16 bytes; element j is the low nibble of byte j, j+16 the high; value (q - 8) * d.
     private static FloatVector q4_0Block(MemorySegment w, long off, MemorySegment x, long at, FloatVector acc) {
+        if (L == 8) {
+            IntVector b0 = ints8(w, off + 2);
+            IntVector b1 = ints8(w, off + 10);
+            FloatVector t = low(b0).mul(load(x, at));
+            t = low(b1).fma(load(x, at + 32), t);
+            t = high(b0).fma(load(x, at + 64), t);
+            t = high(b1).fma(load(x, at + 96), t);
+            t = sum32(x, at).fma(FloatVector.broadcast(F, -8f), t);
+            return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head8(w, off))), acc);
+        }
         ByteVector b = bytes(w, off + 2);
         FloatVector t = mul16(nibbles(b, 0), x, at);
         t = fma16(nibbles(b, 4), x, at + 64, t);
@@ -242,6 +273,16 @@ final class QuantDotKernels {
     // Q4_1 (20 bytes): f16 d, f16 m, 16 bytes of nibbles; value q * d + m.
     private static FloatVector q4_1Block(MemorySegment w, long off, MemorySegment x, long at, FloatVector acc) {
         long head = head8(w, off);
+        if (L == 8) {
+            IntVector b0 = ints8(w, off + 4);
+            IntVector b1 = ints8(w, off + 12);
+            FloatVector t = low(b0).mul(load(x, at));
+            t = low(b1).fma(load(x, at + 32), t);
+            t = high(b0).fma(load(x, at + 64), t);
+            t = high(b1).fma(load(x, at + 96), t);
+            FloatVector m = sum32(x, at).mul(Float.float16ToFloat((short) (head >>> 16)));
+            return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head)), m).add(acc);
+        }
         ByteVector b = bytes(w, off + 4);
         FloatVector t = mul16(nibbles(b, 0), x, at);
         t = fma16(nibbles(b, 4), x, at + 64, t);
@@ -253,6 +294,16 @@ final class QuantDotKernels {
     private static FloatVector q5_0Block(MemorySegment w, long off, MemorySegment x, long at, FloatVector acc) {
         long head = head8(w, off);
         int qh = (int) (head >>> 16);
+        if (L == 8) {
+            IntVector b0 = ints8(w, off + 6);
+            IntVector b1 = ints8(w, off + 14);
+            FloatVector t = withFifth(b0.and(0x0F), qh).mul(load(x, at));
+            t = withFifth(b1.and(0x0F), qh >>> 8).fma(load(x, at + 32), t);
+            t = withFifth(b0.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 16).fma(load(x, at + 64), t);
+            t = withFifth(b1.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 24).fma(load(x, at + 96), t);
+            t = sum32(x, at).fma(FloatVector.broadcast(F, -16f), t);
+            return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head)), acc);
+        }
         ByteVector b = bytes(w, off + 6);
         FloatVector t = mul16(fiveBits(b, 0, qh), x, at);
         t = fma16(fiveBits(b, 4, qh >>> 16), x, at + 64, t);
@@ -264,6 +315,16 @@ final class QuantDotKernels {
     private static FloatVector q5_1Block(MemorySegment w, long off, MemorySegment x, long at, FloatVector acc) {
         long head = head8(w, off);
         int qh = (int) (head >>> 32);
+        if (L == 8) {
+            IntVector b0 = ints8(w, off + 8);
+            IntVector b1 = ints8(w, off + 16);
+            FloatVector t = withFifth(b0.and(0x0F), qh).mul(load(x, at));
+            t = withFifth(b1.and(0x0F), qh >>> 8).fma(load(x, at + 32), t);
+            t = withFifth(b0.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 16).fma(load(x, at + 64), t);
+            t = withFifth(b1.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 24).fma(load(x, at + 96), t);
+            FloatVector m = sum32(x, at).mul(Float.float16ToFloat((short) (head >>> 16)));
+            return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head)), m).add(acc);
+        }
         ByteVector b = bytes(w, off + 8);
         FloatVector t = mul16(fiveBits(b, 0, qh), x, at);
         t = fma16(fiveBits(b, 4, qh >>> 16), x, at + 64, t);
@@ -321,6 +382,40 @@ final class QuantDotKernels {
      */
     private static IntVector quants16(MemorySegment w, long off) {
         return (IntVector) bytes(w, off).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /**
+     * 8 lanes: the 8 signed bytes at {@code off} as floats, one 8-byte load widened lane for lane
+     * (splitting a 16-byte load into two halves costs C2 more nodes than a Q8_0 pair loop can afford:
+     * past its inlining budget every vector in the loop is boxed).
+     */
+    private static FloatVector eight(MemorySegment w, long off) {
+        return (FloatVector) ByteVector.fromMemorySegment(B8, w, off, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** 8 lanes: the 8 bytes at {@code off} widened to int lanes (sign-extended; the nibble helpers mask). */
+    private static IntVector ints8(MemorySegment w, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B8, w, off, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** The low nibbles of widened bytes as floats. */
+    private static FloatVector low(IntVector q) {
+        return (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The high nibbles of widened bytes as floats. */
+    private static FloatVector high(IntVector q) {
+        return (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0);
+    }
+
+    /**
+     * 8 lanes, Q5_0/Q5_1: 4-bit quants in int lanes with their fifth bits, bits 0-7 of {@code qh}
+     * (lane i takes bit i), as floats. The fifth bits come from a table row (one load): shifting a
+     * broadcast {@code qh} by the lane index cost C2 enough nodes to push the block past its inlining
+     * budget, boxing every vector.
+     */
+    private static FloatVector withFifth(IntVector nibbles, int qh) {
+        return (FloatVector) nibbles.or(IntVector.fromArray(I, FIFTH_BITS, (qh & 0xFF) << 3)).convert(VectorOperators.I2F, 0);
     }
 
     private static FloatVector load(MemorySegment x, long at) {
