@@ -163,10 +163,23 @@ final class BroadcastTileKernels implements BatchKernels {
             int yo = yOffset + b0 * yStride;
             for (int i0 = 0; i0 < numRows; i0 += TILE_ROWS) {
                 int at = i0 * VECTORS * LANES;
-                switch (kind) {
-                    case TILE_8X2 -> rows8x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
-                    case TILE_PAIRS -> pairs8x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
-                    default -> quads8x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
+                if (LANES < 16) {
+                    // Two 4-row halves: 16 accumulators and their operands need more than the 16
+                    // registers of AVX2 (ymm0-15), and the spills halved the tiles' speed.
+                    int half = TILE_ROWS / 2;
+                    if (kind == TILE_8X2) {
+                        rows4x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
+                        rows4x2(w, (i0 + half) * rb, rb, packed, base, ld, scratch, at + half * VECTORS * LANES);
+                    } else {
+                        pairs4x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
+                        pairs4x2(w, (i0 + half) * rb, rb, packed, base, ld, scratch, at + half * VECTORS * LANES);
+                    }
+                } else {
+                    switch (kind) {
+                        case TILE_8X2 -> rows8x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
+                        case TILE_PAIRS -> pairs8x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
+                        default -> quads8x2(w, i0 * rb, rb, packed, base, ld, scratch, at);
+                    }
                 }
             }
             scatter(scratch, REP[kind], numRows, n, y, yo, yStride);
@@ -207,6 +220,68 @@ final class BroadcastTileKernels implements BatchKernels {
 
     private static FloatVector load(MemorySegment s, long at) {
         return FloatVector.fromMemorySegment(F, s, at, LE);
+    }
+
+    /** As {@link #rows8x2} for 4 weight rows (below 16 lanes): 8 accumulators. */
+    private static void rows4x2(MemorySegment w, long wo, long rb, MemorySegment xp, long xo, int ld, float[] out, int outAt) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int k = 0; k < ld; k++) {
+            long xk = xo + 8L * LANES * k;
+            FloatVector x0 = load(xp, xk);
+            FloatVector x1 = load(xp, xk + 4L * LANES);
+            long wk = wo + 4L * k;
+            FloatVector v = FloatVector.broadcast(F, w.get(FLOAT_LE, wk));
+            a00 = v.fma(x0, a00);
+            a01 = v.fma(x1, a01);
+            v = FloatVector.broadcast(F, w.get(FLOAT_LE, wk + rb));
+            a10 = v.fma(x0, a10);
+            a11 = v.fma(x1, a11);
+            v = FloatVector.broadcast(F, w.get(FLOAT_LE, wk + 2 * rb));
+            a20 = v.fma(x0, a20);
+            a21 = v.fma(x1, a21);
+            v = FloatVector.broadcast(F, w.get(FLOAT_LE, wk + 3 * rb));
+            a30 = v.fma(x0, a30);
+            a31 = v.fma(x1, a31);
+        }
+        a00.intoArray(out, outAt + 0 * LANES);
+        a01.intoArray(out, outAt + 1 * LANES);
+        a10.intoArray(out, outAt + 2 * LANES);
+        a11.intoArray(out, outAt + 3 * LANES);
+        a20.intoArray(out, outAt + 4 * LANES);
+        a21.intoArray(out, outAt + 5 * LANES);
+        a30.intoArray(out, outAt + 6 * LANES);
+        a31.intoArray(out, outAt + 7 * LANES);
+    }
+
+    /** As {@link #pairs8x2} for 4 weight rows (below 16 lanes): 8 accumulators. */
+    private static void pairs4x2(MemorySegment w, long wo, long rb, MemorySegment xp, long xo, int ld, float[] out, int outAt) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int k = 0; k < ld; k += 2) {
+            long xk = xo + 8L * LANES * k / 2;
+            FloatVector x0 = load(xp, xk);
+            FloatVector x1 = load(xp, xk + 4L * LANES);
+            long wk = wo + 4L * k;
+            FloatVector v = LongVector.broadcast(PAIRS, w.get(LONG_LE, wk)).reinterpretAsFloats();
+            a00 = v.fma(x0, a00);
+            a01 = v.fma(x1, a01);
+            v = LongVector.broadcast(PAIRS, w.get(LONG_LE, wk + rb)).reinterpretAsFloats();
+            a10 = v.fma(x0, a10);
+            a11 = v.fma(x1, a11);
+            v = LongVector.broadcast(PAIRS, w.get(LONG_LE, wk + 2 * rb)).reinterpretAsFloats();
+            a20 = v.fma(x0, a20);
+            a21 = v.fma(x1, a21);
+            v = LongVector.broadcast(PAIRS, w.get(LONG_LE, wk + 3 * rb)).reinterpretAsFloats();
+            a30 = v.fma(x0, a30);
+            a31 = v.fma(x1, a31);
+        }
+        a00.intoArray(out, outAt + 0 * LANES);
+        a01.intoArray(out, outAt + 1 * LANES);
+        a10.intoArray(out, outAt + 2 * LANES);
+        a11.intoArray(out, outAt + 3 * LANES);
+        a20.intoArray(out, outAt + 4 * LANES);
+        a21.intoArray(out, outAt + 5 * LANES);
+        a30.intoArray(out, outAt + 6 * LANES);
+        a31.intoArray(out, outAt + 7 * LANES);
     }
 
     /** 8 weight rows by 2 vectors of activation rows: per column 2 loads, 8 broadcasts, 16 FMAs. */
