@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -37,6 +39,27 @@ final class BlockBits {
             levels[i] = (i & 15) + offset;
         }
         return levels;
+    }
+
+    /**
+     * The 8 bytes at {@code off} widened to 8 int lanes (sign-extended; callers mask the bits they
+     * take): what the 8-lane kernel copies read per vector. Splitting a 16-byte load into two halves
+     * ({@code convertShape} part 1) cost C2 so many nodes that their loops went past its inlining
+     * budget and every vector was boxed; an 8-lane copy's int species is always 256-bit.
+     */
+    static IntVector ints8(MemorySegment w, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, off, LE)
+                .convertShape(VectorOperators.B2I, IntVector.SPECIES_256, 0);
+    }
+
+    /**
+     * The 8 signed bytes at {@code off} as 8 float lanes, converted in one step: Q8_0's 8-lane pair
+     * loop has no room for {@link #ints8} followed by a separate int-to-float conversion (with it, the
+     * loop boxed again).
+     */
+    static FloatVector floats8(MemorySegment w, long off) {
+        return (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, off, LE)
+                .convertShape(VectorOperators.B2F, FloatVector.SPECIES_256, 0);
     }
 
     static ByteVector bytes(MemorySegment w, long off) {

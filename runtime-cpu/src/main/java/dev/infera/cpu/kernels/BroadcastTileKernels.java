@@ -106,7 +106,10 @@ final class BroadcastTileKernels implements BatchKernels {
             for (int v = 0; v < VECTORS; v++) {
                 int rowsHere = Math.max(0, Math.min(perVector, n - v * perVector));
                 // Lane l reads activation row l / rep, column l % rep of the step; lanes of missing
-                // rows are masked off but still point inside x (the gather checks every lane).
+                // rows point inside x (the gather checks every lane) and are masked off with 16
+                // lanes. Below 16 (AVX2) C2 has no masked gather and boxes it, so they are gathered
+                // too, with row 0's values: the tiles' sums of those lanes are never scattered
+                // (scatter writes only the group's n rows).
                 for (int l = 0; l < LANES; l++) {
                     lanes[l] = (l / rep < rowsHere ? (l / rep) * xStride : 0) + l % rep;
                 }
@@ -118,23 +121,10 @@ final class BroadcastTileKernels implements BatchKernels {
                 if (rowsHere == 0) {
                     full = fromCol;
                 }
-                if (rowsHere * rep == LANES) {
-                    for (; k < full; k += rep) {
-                        FloatVector.fromArray(F, x, xo + k, lanes, 0)
-                                .intoMemorySegment(packed, at + 4L * k * VECTORS * LANES / rep, LE);
-                    }
-                } else if (LANES == 16) {
-                    for (; k < full; k += rep) {
-                        FloatVector.fromArray(F, x, xo + k, lanes, 0, live)
-                                .intoMemorySegment(packed, at + 4L * k * VECTORS * LANES / rep, LE);
-                    }
-                } else {
-                    // Below 16 lanes (AVX2) C2 has no masked gather and boxes it: gather every lane
-                    // (the missing rows' lanes point inside x) and zero the missing ones.
-                    for (; k < full; k += rep) {
-                        zero.blend(FloatVector.fromArray(F, x, xo + k, lanes, 0), live)
-                                .intoMemorySegment(packed, at + 4L * k * VECTORS * LANES / rep, LE);
-                    }
+                for (; k < full; k += rep) {
+                    FloatVector gathered = LANES == 16 ? FloatVector.fromArray(F, x, xo + k, lanes, 0, live)
+                            : FloatVector.fromArray(F, x, xo + k, lanes, 0);
+                    gathered.intoMemorySegment(packed, at + 4L * k * VECTORS * LANES / rep, LE);
                 }
                 for (; k < toCol; k += rep) {
                     long to = at + 4L * k * VECTORS * LANES / rep;

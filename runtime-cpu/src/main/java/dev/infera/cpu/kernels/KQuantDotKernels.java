@@ -4,6 +4,7 @@ import static dev.infera.cpu.kernels.BlockBits.INT_LE;
 import static dev.infera.cpu.kernels.BlockBits.LE;
 import static dev.infera.cpu.kernels.BlockBits.bytes;
 import static dev.infera.cpu.kernels.BlockBits.f16;
+import static dev.infera.cpu.kernels.BlockBits.ints8;
 import static dev.infera.cpu.kernels.BlockBits.nibbles;
 import static dev.infera.cpu.kernels.BlockBits.s8;
 import static dev.infera.cpu.kernels.BlockBits.scaleMinK;
@@ -32,8 +33,6 @@ final class KQuantDotKernels {
     private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    /** 8 bytes, what one 8-lane vector widens (only 8-lane copies read it). */
-    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     /** The 4-bit levels 0..15, for the 16-lane Q4_K table. */
     private static final FloatVector LEVELS = FloatVector.fromArray(F, BlockBits.q4Levels(0, L), 0);
 
@@ -161,8 +160,9 @@ final class KQuantDotKernels {
 
     // 8 lanes. Splitting each 16-byte group into halves (convertShape part 1) cost C2 so many nodes
     // that the loop went past its inlining budget and every vector was boxed (30x slower); these
-    // read 8 bytes per vector instead, widened straight to 8 int lanes, and take 16 elements per
-    // iteration (half a sub-block) so the loop body stays as small as the 16-lane one.
+    // read 8 bytes per vector instead ({@link BlockBits#ints8}) and take 16 elements per iteration
+    // (half a sub-block; its scale is unpacked again for the second half, a few scalar operations)
+    // so the loop body stays as small as the 16-lane one.
 
     /** As {@link #q45K}, 8 lanes: the same weights; elements 8-15 of each half sub-block go to the second sum. */
     private static float q45K8(boolean five, MemorySegment w, long off, int cols, MemorySegment x) {
@@ -226,11 +226,6 @@ final class KQuantDotKernels {
             }
         }
         return sum(acc0, acc1);
-    }
-
-    /** The 8 bytes at {@code off} widened to int lanes (sign-extended: callers mask the bits they take). */
-    private static IntVector ints8(MemorySegment w, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(B8, w, off, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
     private static FloatVector floats(IntVector q) {

@@ -3,7 +3,9 @@ package dev.infera.cpu.kernels;
 import static dev.infera.cpu.kernels.BlockBits.LE;
 import static dev.infera.cpu.kernels.BlockBits.bytes;
 import static dev.infera.cpu.kernels.BlockBits.fiveBits;
+import static dev.infera.cpu.kernels.BlockBits.floats8;
 import static dev.infera.cpu.kernels.BlockBits.head8;
+import static dev.infera.cpu.kernels.BlockBits.ints8;
 import static dev.infera.cpu.kernels.BlockBits.nibbles;
 
 import java.lang.foreign.MemorySegment;
@@ -61,8 +63,6 @@ final class QuantDotKernels {
     private static final VectorSpecies<Float> F = SpeciesSpecializer.speciesOf(MethodHandles.lookup());
     private static final int L = F.length();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    /** 8 bytes, what one 8-lane vector widens (only 8-lane copies read it). */
-    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     /** Row {@code b} (8 ints at {@code 8b}): 0x10 in lane i where bit i of byte {@code b} is set (8-lane Q5 kernels). */
     private static final int[] FIFTH_BITS = fifthBits();
     /** Q4_0's levels {@code i - 8} and Q4_1's {@code i}; only the 16-lane table path reads them. */
@@ -240,10 +240,10 @@ final class QuantDotKernels {
     // Q8_0 (34 bytes): f16 d, 32 int8; value q * d.
     private static FloatVector q8_0Block(MemorySegment w, long off, MemorySegment x, long at, FloatVector acc) {
         if (L == 8) {
-            FloatVector t = eight(w, off + 2).mul(load(x, at));
-            t = eight(w, off + 10).fma(load(x, at + 32), t);
-            t = eight(w, off + 18).fma(load(x, at + 64), t);
-            t = eight(w, off + 26).fma(load(x, at + 96), t);
+            FloatVector t = floats8(w, off + 2).mul(load(x, at));
+            t = floats8(w, off + 10).fma(load(x, at + 32), t);
+            t = floats8(w, off + 18).fma(load(x, at + 64), t);
+            t = floats8(w, off + 26).fma(load(x, at + 96), t);
             return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head8(w, off))), acc);
         }
         FloatVector t = mul16(bytes(w, off + 2), x, at);
@@ -254,12 +254,7 @@ final class QuantDotKernels {
     // Q4_0 (18 bytes): f16 d, 16 bytes; element j is the low nibble of byte j, j+16 the high; value (q - 8) * d.
     private static FloatVector q4_0Block(MemorySegment w, long off, MemorySegment x, long at, FloatVector acc) {
         if (L == 8) {
-            IntVector b0 = ints8(w, off + 2);
-            IntVector b1 = ints8(w, off + 10);
-            FloatVector t = low(b0).mul(load(x, at));
-            t = low(b1).fma(load(x, at + 32), t);
-            t = high(b0).fma(load(x, at + 64), t);
-            t = high(b1).fma(load(x, at + 96), t);
+            FloatVector t = nibbles8(w, off + 2, x, at);
             t = sum32(x, at).fma(FloatVector.broadcast(F, -8f), t);
             return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head8(w, off))), acc);
         }
@@ -274,12 +269,7 @@ final class QuantDotKernels {
     private static FloatVector q4_1Block(MemorySegment w, long off, MemorySegment x, long at, FloatVector acc) {
         long head = head8(w, off);
         if (L == 8) {
-            IntVector b0 = ints8(w, off + 4);
-            IntVector b1 = ints8(w, off + 12);
-            FloatVector t = low(b0).mul(load(x, at));
-            t = low(b1).fma(load(x, at + 32), t);
-            t = high(b0).fma(load(x, at + 64), t);
-            t = high(b1).fma(load(x, at + 96), t);
+            FloatVector t = nibbles8(w, off + 4, x, at);
             FloatVector m = sum32(x, at).mul(Float.float16ToFloat((short) (head >>> 16)));
             return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head)), m).add(acc);
         }
@@ -295,12 +285,7 @@ final class QuantDotKernels {
         long head = head8(w, off);
         int qh = (int) (head >>> 16);
         if (L == 8) {
-            IntVector b0 = ints8(w, off + 6);
-            IntVector b1 = ints8(w, off + 14);
-            FloatVector t = withFifth(b0.and(0x0F), qh).mul(load(x, at));
-            t = withFifth(b1.and(0x0F), qh >>> 8).fma(load(x, at + 32), t);
-            t = withFifth(b0.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 16).fma(load(x, at + 64), t);
-            t = withFifth(b1.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 24).fma(load(x, at + 96), t);
+            FloatVector t = fiveBits8(w, off + 6, qh, x, at);
             t = sum32(x, at).fma(FloatVector.broadcast(F, -16f), t);
             return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head)), acc);
         }
@@ -316,12 +301,7 @@ final class QuantDotKernels {
         long head = head8(w, off);
         int qh = (int) (head >>> 32);
         if (L == 8) {
-            IntVector b0 = ints8(w, off + 8);
-            IntVector b1 = ints8(w, off + 16);
-            FloatVector t = withFifth(b0.and(0x0F), qh).mul(load(x, at));
-            t = withFifth(b1.and(0x0F), qh >>> 8).fma(load(x, at + 32), t);
-            t = withFifth(b0.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 16).fma(load(x, at + 64), t);
-            t = withFifth(b1.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 24).fma(load(x, at + 96), t);
+            FloatVector t = fiveBits8(w, off + 8, qh, x, at);
             FloatVector m = sum32(x, at).mul(Float.float16ToFloat((short) (head >>> 16)));
             return t.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head)), m).add(acc);
         }
@@ -385,17 +365,26 @@ final class QuantDotKernels {
     }
 
     /**
-     * 8 lanes: the 8 signed bytes at {@code off} as floats, one 8-byte load widened lane for lane
-     * (splitting a 16-byte load into two halves costs C2 more nodes than a Q8_0 pair loop can afford:
-     * past its inlining budget every vector in the loop is boxed).
+     * 8 lanes, Q4_0/Q4_1: the 32 products {@code q[i] * x[at/4 + i]} of the 16 nibble bytes at
+     * {@code off} (element j the low nibble of byte j, j + 16 the high one) folded into one vector.
      */
-    private static FloatVector eight(MemorySegment w, long off) {
-        return (FloatVector) ByteVector.fromMemorySegment(B8, w, off, LE).convertShape(VectorOperators.B2F, F, 0);
+    private static FloatVector nibbles8(MemorySegment w, long off, MemorySegment x, long at) {
+        IntVector b0 = ints8(w, off);
+        IntVector b1 = ints8(w, off + 8);
+        FloatVector t = low(b0).mul(load(x, at));
+        t = low(b1).fma(load(x, at + 32), t);
+        t = high(b0).fma(load(x, at + 64), t);
+        return high(b1).fma(load(x, at + 96), t);
     }
 
-    /** 8 lanes: the 8 bytes at {@code off} widened to int lanes (sign-extended; the nibble helpers mask). */
-    private static IntVector ints8(MemorySegment w, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(B8, w, off, LE).convertShape(VectorOperators.B2I, I, 0);
+    /** As {@link #nibbles8} for Q5_0/Q5_1: element j also takes bit j of {@code qh} as its fifth bit. */
+    private static FloatVector fiveBits8(MemorySegment w, long off, int qh, MemorySegment x, long at) {
+        IntVector b0 = ints8(w, off);
+        IntVector b1 = ints8(w, off + 8);
+        FloatVector t = withFifth(b0.and(0x0F), qh).mul(load(x, at));
+        t = withFifth(b1.and(0x0F), qh >>> 8).fma(load(x, at + 32), t);
+        t = withFifth(b0.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 16).fma(load(x, at + 64), t);
+        return withFifth(b1.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh >>> 24).fma(load(x, at + 96), t);
     }
 
     /** The low nibbles of widened bytes as floats. */
